@@ -1,0 +1,527 @@
+"""Typed configuration: the fleet, its models and the named policies, validated when loaded.
+
+Layout on disk (paths in ``fleet.yaml`` are relative to the folder that holds it)::
+
+    configs/fleet.yaml            -> FleetConfig
+    configs/models/<model>.yaml   -> ModelConfig, one per model
+    configs/policies/<name>.yaml  -> PolicyConfig, named rule sets a model refers to
+
+Every model is ``extra="forbid"``: an unknown key is an error. Errors name the file, the field path and what
+was expected. Code downstream trusts these objects and never re-checks them.
+"""
+
+from __future__ import annotations
+
+import difflib
+import enum
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Annotated, Any
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError, model_validator
+
+from govern.errors import ConfigError
+
+Name = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]*$", max_length=64)]
+Fraction = Annotated[float, Field(ge=0.0, le=1.0)]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class ProblemType(enum.StrEnum):
+    BINARY = "binary_classification"
+    MULTICLASS = "multiclass_classification"
+    REGRESSION = "regression"
+
+    @property
+    def is_classification(self) -> bool:
+        return self is not ProblemType.REGRESSION
+
+
+class Severity(enum.StrEnum):
+    """Ordered from least to most urgent; ``rank`` gives the order."""
+
+    INFO = "info"
+    LOW = "low"
+    MEDIUM = "medium"
+    HIGH = "high"
+    CRITICAL = "critical"
+
+    @property
+    def rank(self) -> int:
+        return list(Severity).index(self)
+
+
+class RiskTier(enum.StrEnum):
+    LOW = "low"
+    MEDIUM = "medium"
+    HIGH = "high"
+    CRITICAL = "critical"
+
+
+class Contact(_Strict):
+    name: str
+    email: str
+    role: str = "owner"
+
+
+class RegistryRef(_Strict):
+    """Where the model lives in the MLflow registry."""
+
+    name: str
+    serving_alias: str = "champion"
+
+
+class DataSources(_Strict):
+    """Where the model's data lives: local paths (relative to the fleet's ``data_root``) or fsspec URIs.
+
+    ``batches`` and ``labels`` are templates with ``{date}`` (ISO date of the night). Labels for the batch of
+    night D arrive ``label_delay_days`` later; on night N the realized performance is computed for the batch of
+    night N - label_delay_days, when its labels are there.
+    """
+
+    reference: str
+    batches: str
+    labels: str | None = None
+    label_delay_days: Annotated[int, Field(ge=0, le=365)] = 7
+
+    @model_validator(mode="after")
+    def _templates_have_date(self) -> DataSources:
+        for name in ("batches", "labels"):
+            value = getattr(self, name)
+            if value is not None and "{date}" not in value:
+                raise ValueError(f"{name} must contain the placeholder '{{date}}'; got {value!r} instead")
+        return self
+
+
+class ColumnRoles(_Strict):
+    """What each column of the model's data means."""
+
+    id: str
+    timestamp: str
+    features: list[str] = Field(min_length=1)
+    categorical: list[str] = Field(default_factory=list, description="features to treat as categorical")
+    prediction: str
+    score: str | None = Field(None, description="predicted probability of the positive class (classifiers)")
+    target: str
+    protected: list[str] = Field(default_factory=list)
+    api_client: str | None = None
+    model_version: str | None = Field(
+        None, description="column of the inference log naming the registry version that made each prediction"
+    )
+    positive_label: int | str = 1
+    favorable_prediction: int | str | None = Field(
+        None, description="the prediction that favours the subject (approve, select); default: positive_label"
+    )
+
+    @model_validator(mode="after")
+    def _consistent(self) -> ColumnRoles:
+        unknown = sorted(set(self.categorical) - set(self.features))
+        if unknown:
+            raise ValueError(f"categorical must list features only; got {unknown} which are not in features")
+        roles = [self.id, self.timestamp, self.prediction, self.target, *([self.score] if self.score else [])]
+        clash = sorted(set(roles) & set(self.features))
+        if clash:
+            raise ValueError(f"features must not repeat the id, timestamp, prediction, score or target; got {clash}")
+        return self
+
+    @property
+    def favorable(self) -> int | str:
+        return self.positive_label if self.favorable_prediction is None else self.favorable_prediction
+
+    @property
+    def numeric_features(self) -> list[str]:
+        return [c for c in self.features if c not in self.categorical]
+
+
+class PerformanceRules(_Strict):
+    """SLA on the model's performance: estimated (no labels) and realized (labels arrived)."""
+
+    metric: str | None = Field(None, description="SLA metric, e.g. roc_auc, f1, precision, recall, mae, rmse")
+    minimum: float | None = Field(None, description="for higher-is-better metrics (roc_auc, f1, ...)")
+    maximum: float | None = Field(None, description="for lower-is-better metrics (mae, rmse, mape)")
+    max_drop: float | None = Field(
+        None,
+        ge=0,
+        description="largest tolerated fall below the reference value; for error metrics (mae, rmse, mape) the "
+        "largest tolerated relative rise (0.1 = 10 %)",
+    )
+    max_version_regression: float | None = Field(
+        None,
+        ge=0,
+        description="how much worse the serving version may be than the version before it, on the same reference "
+        "set: ROC AUC points for classifiers, relative rise of the SLA error metric for regressors",
+    )
+    severity: Severity = Severity.HIGH
+
+
+class DriftRules(_Strict):
+    """Limits on effect sizes, which stay meaningful at any n (a bare p-value fires on every large batch)."""
+
+    max_jensen_shannon: Fraction | None = Field(None, description="Jensen-Shannon distance, base 2, in [0, 1]")
+    max_psi: float | None = Field(None, ge=0)
+    max_wasserstein: float | None = Field(None, ge=0, description="Wasserstein distance / reference std")
+    max_prediction_jensen_shannon: Fraction | None = None
+    max_reconstruction_error_increase: float | None = Field(
+        None, ge=0, description="multivariate: relative rise of the data reconstruction error over reference"
+    )
+    min_features_drifted_for_finding: Annotated[int, Field(ge=1)] = 1
+    severity: Severity = Severity.MEDIUM
+
+
+class FairnessRules(_Strict):
+    min_impact_ratio: Fraction | None = Field(None, description="four-fifths rule: 0.8")
+    max_demographic_parity_difference: Fraction | None = None
+    max_equal_opportunity_difference: Fraction | None = None
+    max_equalized_odds_difference: Fraction | None = None
+    max_fpr_difference: Fraction | None = None
+    max_fnr_difference: Fraction | None = None
+    min_group_size: Annotated[int, Field(ge=1)] | None = Field(None, description="smaller groups get no verdict")
+    intersectional: bool | None = Field(None, description="judge intersections of attributes too; default: true")
+    severity: Severity = Severity.HIGH
+
+
+class DataQualityRules(_Strict):
+    """How failed expectations are judged; an expectation is critical when its meta says ``critical: true``."""
+
+    max_unexpected_fraction: Fraction | None = None
+    severity: Severity = Severity.HIGH
+
+
+class SegmentRules(_Strict):
+    """Per API client: a client whose share of traffic or positive rate departs from reference."""
+
+    max_share_increase: Fraction | None = Field(None, description="absolute rise of a client's share of rows")
+    max_positive_rate_ratio: float | None = Field(None, ge=1, description="client rate / overall rate")
+    min_rows: Annotated[int, Field(ge=1)] = 50
+    severity: Severity = Severity.MEDIUM
+
+
+class Rules(_Strict):
+    """A set of thresholds; every field is optional so policies can be layered."""
+
+    performance: PerformanceRules = PerformanceRules()
+    drift: DriftRules = DriftRules()
+    fairness: FairnessRules = FairnessRules()
+    data_quality: DataQualityRules = DataQualityRules()
+    segments: SegmentRules = SegmentRules()
+
+
+class PolicyConfig(Rules):
+    """A named rule set (``configs/policies/<name>.yaml``), e.g. the US four-fifths rule."""
+
+    name: Name
+    description: str = ""
+    jurisdictions: list[str] = Field(default_factory=list, description="e.g. US, EU, UK; empty: everywhere")
+    reference: str = Field("", description="the law, regulation or standard the rule comes from")
+
+
+class ModelConfig(_Strict):
+    """One production model (``configs/models/<name>.yaml``)."""
+
+    name: Name
+    description: str = ""
+    owner: Contact
+    escalation: list[Contact] = Field(default_factory=list)
+    business_unit: str
+    risk_tier: RiskTier
+    problem_type: ProblemType
+    registry: RegistryRef
+    data: DataSources
+    columns: ColumnRoles
+    expectation_suite: str | None = Field(None, description="file stem in expectations/; default: the model name")
+    policies: list[Name] = Field(default_factory=list)
+    jurisdictions: list[str] = Field(default_factory=list)
+    thresholds: Rules = Field(Rules(), description="model-specific overrides, applied after the policies")
+
+    @model_validator(mode="after")
+    def _score_for_classifiers(self) -> ModelConfig:
+        if self.problem_type is ProblemType.BINARY and self.columns.score is None:
+            raise ValueError("columns.score must name the predicted probability for binary classifiers; got none")
+        return self
+
+    @property
+    def suite_name(self) -> str:
+        return self.expectation_suite or self.name
+
+
+class FleetConfig(_Strict):
+    """The fleet (``configs/fleet.yaml``)."""
+
+    name: str
+    state_dir: str = Field("../.state", description="MLflow database, Prefect home, caches")
+    mlflow_tracking_uri: str | None = Field(None, description="default: sqlite:///<state_dir>/mlflow.db")
+    data_root: str = "../.state/demo/data"
+    output_dir: str = "../runs"
+    models_dir: str = "models"
+    policies_dir: str = "policies"
+    expectations_dir: str = "../expectations"
+    concurrency: Annotated[int, Field(ge=1, le=64)] = 4
+    default_policies: list[Name] = Field(default_factory=list)
+
+
+# ---------------------------------------------------------------------------------------------- effective rules
+
+
+@dataclass(frozen=True)
+class Threshold:
+    """One threshold in force, with the policy (or override) it came from, for the audit trail."""
+
+    value: float | int | bool
+    source: str
+
+
+@dataclass(frozen=True)
+class EffectiveRules:
+    """The rules in force for one model: the strictest of its policies, then its own overrides.
+
+    ``get("fairness", "min_impact_ratio")`` returns a ``Threshold`` or None when no policy sets it.
+    """
+
+    thresholds: dict[tuple[str, str], Threshold]
+    severities: dict[str, Severity]
+
+    def get(self, section: str, name: str) -> Threshold | None:
+        return self.thresholds.get((section, name))
+
+    def value(self, section: str, name: str, default: Any = None) -> Any:
+        found = self.thresholds.get((section, name))
+        return default if found is None else found.value
+
+    def severity(self, section: str) -> Severity:
+        return self.severities.get(section, Severity.MEDIUM)
+
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, dict[str, Any]] = {}
+        for (section, name), threshold in sorted(self.thresholds.items()):
+            out.setdefault(section, {})[name] = {"value": threshold.value, "source": threshold.source}
+        return out
+
+
+def _strictest(name: str, old: Any, new: Any) -> Any:
+    """Strictest of two values of one field: the higher minimum, the lower maximum, intersectional if any."""
+    if name.startswith("min_"):
+        return max(old, new)
+    if name.startswith("max_"):
+        return min(old, new)
+    return bool(old) or bool(new)
+
+
+def effective_rules(model: ModelConfig, policies: dict[str, PolicyConfig], defaults: list[str]) -> EffectiveRules:
+    """Merge the fleet's default policies and the model's own, keeping the strictest value of each threshold;
+    the model's ``thresholds`` then override (they are the model owner's signed-off exceptions)."""
+    thresholds: dict[tuple[str, str], Threshold] = {}
+    severities: dict[str, Severity] = {}
+    layers: list[tuple[str, Rules]] = [(name, policies[name]) for name in dict.fromkeys([*defaults, *model.policies])]
+    for source, rules in layers:
+        for section in Rules.model_fields:
+            block = getattr(rules, section)
+            for name, value in block:
+                if value is None or name == "severity" or name not in block.model_fields_set:
+                    continue
+                old = thresholds.get((section, name))
+                if old is None or isinstance(value, str):
+                    thresholds[(section, name)] = Threshold(value, source)
+                else:
+                    strict = _strictest(name, old.value, value)
+                    if strict != old.value:
+                        thresholds[(section, name)] = Threshold(strict, source)
+            if "severity" in block.model_fields_set:
+                current = severities.get(section)
+                if current is None or block.severity.rank > current.rank:
+                    severities[section] = block.severity
+    for section in Rules.model_fields:
+        block = getattr(model.thresholds, section)
+        for name in block.model_fields_set:
+            value = getattr(block, name)
+            if name == "severity":
+                severities[section] = value
+            elif value is not None:
+                thresholds[(section, name)] = Threshold(value, f"models/{model.name}.yaml")
+    return EffectiveRules(thresholds, severities)
+
+
+# ---------------------------------------------------------------------------------------------- loading
+
+
+@dataclass(frozen=True)
+class Fleet:
+    """A loaded, cross-checked fleet: the fleet file, its models and policies, paths resolved."""
+
+    path: Path
+    config: FleetConfig
+    models: dict[str, ModelConfig]
+    policies: dict[str, PolicyConfig]
+    model_files: dict[str, Path] = field(default_factory=dict)
+    broken: dict[str, str] = field(default_factory=dict, repr=False)
+    """Models whose file failed to load (only with ``strict=False``): file stem -> the error."""
+
+    def _resolve(self, value: str) -> Path:
+        return (self.path.parent / value).resolve()
+
+    @property
+    def state_dir(self) -> Path:
+        return self._resolve(self.config.state_dir)
+
+    @property
+    def data_root(self) -> Path:
+        return self._resolve(self.config.data_root)
+
+    @property
+    def output_dir(self) -> Path:
+        return self._resolve(self.config.output_dir)
+
+    @property
+    def expectations_dir(self) -> Path:
+        return self._resolve(self.config.expectations_dir)
+
+    @property
+    def tracking_uri(self) -> str:
+        if self.config.mlflow_tracking_uri:
+            return self.config.mlflow_tracking_uri
+        return f"sqlite:///{self.state_dir / 'mlflow.db'}"
+
+    def data_path(self, template: str, night: str | None = None) -> str:
+        """A data source as a path or URI: relative paths are under ``data_root``, URIs pass through."""
+        value = template.format(date=night) if night is not None else template
+        if "://" in value or Path(value).is_absolute():
+            return value
+        return str(self.data_root / value)
+
+    def rules(self, model: str) -> EffectiveRules:
+        return effective_rules(self.models[model], self.policies, self.config.default_policies)
+
+    def select(self, names: list[str] | None) -> list[ModelConfig]:
+        """The models to run, in name order; unknown names are an error that suggests the closest."""
+        if not names:
+            return [self.models[n] for n in sorted(self.models)]
+        unknown = [n for n in names if n not in self.models]
+        if unknown:
+            hints = [_did_you_mean(n, self.models) for n in unknown]
+            raise ConfigError(
+                f"{self.path}: --models must name models of the fleet; got unknown {', '.join(unknown)}"
+                f"{''.join(hints)} (known: {', '.join(sorted(self.models))})"
+            )
+        return [self.models[n] for n in names]
+
+
+def _did_you_mean(name: str, choices: Any) -> str:
+    close = difflib.get_close_matches(name, list(choices), n=1)
+    return f" (did you mean {close[0]!r}?)" if close else ""
+
+
+def _read_yaml(path: Path) -> Any:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError as exc:
+        raise ConfigError(f"{path}: file must exist; got no such file instead") from exc
+    try:
+        return yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"{path}: must be valid YAML; got a parse error instead: {exc}") from exc
+
+
+def _format_validation(path: Path, exc: ValidationError) -> str:
+    lines = []
+    for error in exc.errors():
+        where = ".".join(str(p) for p in error["loc"]) or "<top level>"
+        if error["type"] == "extra_forbidden":
+            lines.append(f"{path}: {where}: unknown key (not allowed); remove it or fix its spelling")
+        elif error["type"] == "missing":
+            lines.append(f"{path}: {where}: required field is missing")
+        elif error["type"] == "value_error":  # our validators' messages already say what was got
+            lines.append(f"{path}: {where}: {error['msg'].removeprefix('Value error, ')}")
+        else:
+            got = error.get("input")
+            shown = repr(got) if not isinstance(got, dict) else "a mapping"
+            lines.append(f"{path}: {where}: {error['msg']}; got {shown} instead")
+    return "\n".join(lines)
+
+
+def parse(kind: type[_Strict], path: Path) -> Any:
+    """Parse one YAML file into ``kind``; a ConfigError names the file and every failing field."""
+    raw = _read_yaml(path)
+    if not isinstance(raw, dict):
+        raise ConfigError(f"{path}: must be a YAML mapping; got {type(raw).__name__} instead")
+    try:
+        return kind.model_validate(raw)
+    except ValidationError as exc:
+        raise ConfigError(_format_validation(path, exc)) from exc
+
+
+def load_fleet(path: str | Path, *, strict: bool = True) -> Fleet:
+    """Load the fleet file, every model and policy file, and check references between them.
+
+    Checks: a model's file stem equals its ``name``; every policy a model or the fleet names exists; two
+    models never share a registry name; every model's suite file exists. With ``strict=False`` (the nightly
+    run) a broken model file does not stop the fleet: it is kept in ``Fleet.broken`` and reported as that
+    model's result; errors in the fleet file or a policy file still raise.
+    """
+    path = Path(path).resolve()
+    config: FleetConfig = parse(FleetConfig, path)
+    models_dir = (path.parent / config.models_dir).resolve()
+    policies_dir = (path.parent / config.policies_dir).resolve()
+    if not models_dir.is_dir():
+        raise ConfigError(f"{path}: models_dir must be a folder; got {str(models_dir)!r}, which is not one")
+
+    policies: dict[str, PolicyConfig] = {}
+    for file in sorted(policies_dir.glob("*.yaml")) if policies_dir.is_dir() else []:
+        policy: PolicyConfig = parse(PolicyConfig, file)
+        if policy.name != file.stem:
+            raise ConfigError(f"{file}: name must equal the file name {file.stem!r}; got {policy.name!r} instead")
+        policies[policy.name] = policy
+    missing_defaults = [
+        f"{path}: default_policies: policy {name!r} must exist in {policies_dir}; it does not"
+        f"{_did_you_mean(name, policies)}"
+        for name in config.default_policies
+        if name not in policies
+    ]
+    if missing_defaults:
+        raise ConfigError("\n".join(missing_defaults))
+
+    expectations_dir = (path.parent / config.expectations_dir).resolve()
+    models: dict[str, ModelConfig] = {}
+    files: dict[str, Path] = {}
+    broken: dict[str, str] = {}
+    registry_names: dict[str, str] = {}
+    for file in sorted(models_dir.glob("*.yaml")):
+        try:
+            model = _load_model(file, policies, policies_dir, expectations_dir)
+            other = registry_names.setdefault(model.registry.name, model.name)
+            if other != model.name:
+                raise ConfigError(
+                    f"{file}: registry.name must be unique in the fleet; got "
+                    f"{model.registry.name!r}, also used by model {other!r}"
+                )
+        except ConfigError as exc:
+            broken[file.stem] = str(exc)
+            continue
+        models[model.name] = model
+        files[model.name] = file
+    if strict and broken:
+        raise ConfigError("\n".join(broken.values()))
+    if not models and not broken:
+        raise ConfigError(f"{path}: the fleet must have at least one model in {models_dir}; got none")
+    return Fleet(path, config, models, policies, files, broken)
+
+
+def _load_model(file: Path, policies: dict[str, PolicyConfig], policies_dir: Path, suites: Path) -> ModelConfig:
+    model: ModelConfig = parse(ModelConfig, file)
+    problems = []
+    if model.name != file.stem:
+        problems.append(f"{file}: name must equal the file name {file.stem!r}; got {model.name!r} instead")
+    for index, policy_name in enumerate(model.policies):
+        if policy_name not in policies:
+            problems.append(
+                f"{file}: policies[{index}]: policy {policy_name!r} must exist in {policies_dir}; "
+                f"it does not{_did_you_mean(policy_name, policies)}"
+            )
+    suite = suites / f"{model.suite_name}.json"
+    if not suite.is_file():
+        problems.append(f"{file}: expectation_suite: the suite file {suite} must exist; it does not")
+    if problems:
+        raise ConfigError("\n".join(problems))
+    return model

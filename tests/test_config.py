@@ -1,0 +1,102 @@
+"""Configuration: valid files load; every malformed one fails with the file, the field and what was expected."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import yaml
+
+from govern.config import Severity, load_fleet
+from govern.errors import ConfigError
+from tests.fleet_factory import model_config, write_fleet
+
+
+def test_valid_fleet_loads_with_paths_relative_to_the_fleet_file(tmp_path: Path) -> None:
+    fleet = load_fleet(write_fleet(tmp_path))
+    assert list(fleet.models) == ["loan"]
+    assert fleet.data_root == (tmp_path / "data").resolve()
+    assert fleet.tracking_uri == f"sqlite:///{(tmp_path / 'state').resolve() / 'mlflow.db'}"
+    assert fleet.data_path("loan/batches/{date}.parquet", "2026-10-01").endswith("loan/batches/2026-10-01.parquet")
+    assert fleet.data_path("s3://bucket/x.parquet") == "s3://bucket/x.parquet"
+
+
+@pytest.mark.parametrize(
+    ("change", "expected"),
+    [
+        (lambda m: m.update(colour="red"), "colour: unknown key"),
+        (lambda m: m["columns"].update(featurez=["x"]), "columns.featurez: unknown key"),
+        (lambda m: m.pop("owner"), "owner: required field is missing"),
+        (lambda m: m.update(risk_tier="extreme"), "risk_tier: Input should be"),
+        (lambda m: m.update(problem_type="ranking"), "problem_type: Input should be"),
+        (lambda m: m["data"].update(batches="loan/batch.parquet"), "must contain the placeholder '{date}'"),
+        (lambda m: m["columns"].update(categorical=["colour"]), "categorical must list features only"),
+        (lambda m: m["columns"].update(score=None), "columns.score must name the predicted probability"),
+        (lambda m: m["columns"].update(features=["income", "region", "approved"]), "must not repeat the id"),
+        (lambda m: m.update(policies=["us_four_fifth"]), "did you mean 'us_four_fifths'"),
+        (lambda m: m.update(name="other"), "name must equal the file name 'loan'"),
+        (lambda m: m["thresholds"]["performance"].update(max_drop=-1), "thresholds.performance.max_drop"),
+    ],
+)
+def test_malformed_model_names_file_and_field(tmp_path: Path, change, expected: str) -> None:
+    model = model_config()
+    change(model)
+    if model.get("name") == "other":  # the file keeps the original stem
+        fleet_path = write_fleet(tmp_path, models=[model_config()])
+        (tmp_path / "configs" / "models" / "loan.yaml").write_text(yaml.safe_dump(model))
+    else:
+        fleet_path = write_fleet(tmp_path, models=[model])
+    with pytest.raises(ConfigError) as info:
+        load_fleet(fleet_path)
+    message = str(info.value)
+    assert "loan.yaml" in message
+    assert expected in message
+
+
+def test_missing_suite_and_yaml_errors_name_the_file(tmp_path: Path) -> None:
+    fleet_path = write_fleet(tmp_path)
+    (tmp_path / "expectations" / "loan.json").unlink()
+    with pytest.raises(ConfigError, match=r"loan\.yaml: expectation_suite: the suite file .*loan\.json must exist"):
+        load_fleet(fleet_path)
+    fleet_path.write_text("name: [unclosed")
+    with pytest.raises(ConfigError, match=r"fleet\.yaml: must be valid YAML"):
+        load_fleet(fleet_path)
+
+
+def test_lenient_load_keeps_good_models_and_reports_broken_ones(tmp_path: Path) -> None:
+    bad = model_config("churn")
+    bad["columns"].pop("target")
+    fleet = load_fleet(write_fleet(tmp_path, models=[model_config(), bad]), strict=False)
+    assert list(fleet.models) == ["loan"]
+    assert "churn.yaml: columns.target: required field is missing" in fleet.broken["churn"]
+    with pytest.raises(ConfigError, match="churn.yaml"):
+        load_fleet(tmp_path / "configs" / "fleet.yaml")
+
+
+def test_unknown_default_policy_and_duplicate_registry_name(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match=r"default_policies: policy 'nope' must exist"):
+        load_fleet(write_fleet(tmp_path / "a", fleet={"default_policies": ["nope"]}))
+    twin = model_config("twin")
+    twin["registry"] = {"name": "loan"}
+    with pytest.raises(ConfigError, match=r"registry.name must be unique in the fleet; got 'loan'"):
+        load_fleet(write_fleet(tmp_path / "b", models=[model_config(), twin]))
+
+
+def test_select_unknown_model_suggests_the_closest(tmp_path: Path) -> None:
+    fleet = load_fleet(write_fleet(tmp_path))
+    with pytest.raises(ConfigError, match=r"unknown loans \(did you mean 'loan'\?\)"):
+        fleet.select(["loans"])
+
+
+def test_effective_rules_take_the_strictest_policy_then_the_model_overrides(tmp_path: Path) -> None:
+    model = model_config(policies=["us_four_fifths", "strict_fairness"])
+    model["thresholds"]["fairness"] = {"min_group_size": 40}
+    rules = load_fleet(write_fleet(tmp_path, models=[model])).rules("loan")
+    assert rules.get("fairness", "min_impact_ratio").value == 0.9
+    assert rules.get("fairness", "min_impact_ratio").source == "strict_fairness"
+    assert rules.get("fairness", "min_group_size").value == 40  # the model's own, signed-off exception
+    assert rules.get("fairness", "min_group_size").source == "models/loan.yaml"
+    assert rules.get("drift", "max_psi").source == "drift_standard"  # the fleet's default policy
+    assert rules.severity("fairness") is Severity.CRITICAL
+    assert rules.get("fairness", "max_equalized_odds_difference") is None
+    assert rules.to_dict()["performance"]["minimum"] == {"value": 0.7, "source": "models/loan.yaml"}
