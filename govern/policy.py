@@ -1,0 +1,387 @@
+"""Judgement: every figure of a model's night against the thresholds in force, as a list of findings.
+
+A breach is data (a ``Finding``), never an exception. Each finding names the check, what it was measured on,
+the value, the threshold and the policy it came from, its severity, and whether the data or the model is at
+fault. When a critical expectation failed, the batch is bad data: every finding on tonight's batch is then
+blamed on the data, not the model (the realized performance of an earlier, labelled batch keeps its own fault).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from govern.config import EffectiveRules, Severity
+from govern.estimation import LOWER_IS_BETTER
+from govern.results import (
+    DriftReport,
+    FairnessReport,
+    Fault,
+    Finding,
+    MetricValue,
+    PerformanceResult,
+    SegmentStats,
+    ValidationResult,
+    VersionComparison,
+)
+
+
+@dataclass(frozen=True)
+class NightEvidence:
+    """What the stages measured for one model on one night (any part may be missing after an error)."""
+
+    model_version: str | None = None
+    validation: ValidationResult | None = None
+    performance: PerformanceResult | None = None
+    sla_metric: str | None = None
+    drift: DriftReport | None = None
+    prediction_drift: DriftReport | None = None
+    fairness: FairnessReport | None = None
+    labelled_fairness: FairnessReport | None = None
+    segments: tuple[SegmentStats, ...] = ()
+
+    @property
+    def bad_data(self) -> bool:
+        return self.validation is not None and self.validation.bad_data
+
+
+def _fmt(value: float | None) -> str:
+    return "n/a" if value is None else f"{value:.4g}"
+
+
+class _Judge:
+    def __init__(self, rules: EffectiveRules, evidence: NightEvidence) -> None:
+        self.rules = rules
+        self.evidence = evidence
+        self.findings: list[Finding] = []
+
+    def tonight_fault(self, otherwise: Fault) -> Fault:
+        return "data" if self.evidence.bad_data else otherwise
+
+    def add(
+        self,
+        *,
+        section: str,
+        check: str,
+        subject: str,
+        measured: float | None,
+        threshold_name: str,
+        comparison: str,
+        fault: Fault,
+        message: str,
+        severity: Severity | None = None,
+    ) -> None:
+        threshold = self.rules.get(section, threshold_name)
+        assert threshold is not None  # callers look it up first
+        self.findings.append(
+            Finding(
+                check=check,
+                subject=subject,
+                measured=measured,
+                threshold=float(threshold.value),
+                comparison=comparison,
+                severity=severity or self.rules.severity(section),
+                fault=fault,
+                policy=threshold.source,
+                message=message,
+            )
+        )
+
+    def breach(self, section: str, name: str, measured: float | None) -> bool:
+        """True when a threshold is in force and ``measured`` breaks it (min_* is a floor, max_* a ceiling)."""
+        threshold = self.rules.get(section, name)
+        if threshold is None or measured is None:
+            return False
+        limit = float(threshold.value)
+        if name.startswith("min") or name == "minimum":
+            return measured < limit
+        return measured > limit
+
+    # ------------------------------------------------------------------ data quality
+    def data_quality(self) -> None:
+        validation = self.evidence.validation
+        if validation is None:
+            return
+        limit = self.rules.value("data_quality", "max_unexpected_fraction")
+        for outcome in validation.failed:
+            if not outcome.critical and limit is not None and (outcome.unexpected_fraction or 0.0) <= limit:
+                continue
+            subject = f"{outcome.expectation}({outcome.column})" if outcome.column else outcome.expectation
+            severity = self.rules.severity("data_quality") if outcome.critical else Severity.LOW
+            self.findings.append(
+                Finding(
+                    check="data_quality.critical_expectation" if outcome.critical else "data_quality.expectation",
+                    subject=subject,
+                    measured=outcome.unexpected_fraction,
+                    threshold=None,
+                    comparison="passes",
+                    severity=severity,
+                    fault="data",
+                    policy=f"expectations/{validation.suite}.json",
+                    message=(
+                        f"{'critical ' if outcome.critical else ''}expectation {subject} failed"
+                        + (
+                            f": {outcome.unexpected_fraction:.1%} of rows unexpected"
+                            if outcome.unexpected_fraction is not None
+                            else ""
+                        )
+                        + (f" (observed {outcome.observed})" if outcome.observed is not None else "")
+                    ),
+                )
+            )
+
+    # ------------------------------------------------------------------ performance
+    def performance(self) -> None:
+        result, metric = self.evidence.performance, self.evidence.sla_metric
+        if result is None:
+            return
+        self._version_regression(result.version_comparison)
+        if metric is None:
+            return
+        for kind in ("estimated", "realized"):
+            value = result.get(metric, kind)
+            if value is not None and value.value is not None:
+                self._sla(value)
+
+    def _version_regression(self, comparison: VersionComparison | None) -> None:
+        """A new version worse than the one before it on the same reference set: roll back, don't retrain."""
+        if comparison is None or comparison.value is None or comparison.previous_value is None:
+            return
+        if comparison.metric in LOWER_IS_BETTER:
+            worse = comparison.value / comparison.previous_value - 1.0 if comparison.previous_value else None
+        else:
+            worse = comparison.previous_value - comparison.value
+        if self.breach("performance", "max_version_regression", worse):
+            self.add(
+                section="performance",
+                check="performance.version_regression",
+                subject=f"version {comparison.version} vs {comparison.previous_version}",
+                measured=worse,
+                threshold_name="max_version_regression",
+                comparison="<=",
+                fault="model",
+                message=f"version {comparison.version} scores {comparison.metric} {_fmt(comparison.value)} on the "
+                f"reference set against {_fmt(comparison.previous_value)} for version "
+                f"{comparison.previous_version}: the new version is worse; rolling back to version "
+                f"{comparison.previous_version} would restore it",
+            )
+
+    def _sla(self, value: MetricValue) -> None:
+        lower_better = value.metric in LOWER_IS_BETTER
+        estimated = value.kind == "estimated"
+        fault: Fault = self.tonight_fault("model") if estimated else "model"
+        version = f" (version {self.evidence.model_version})" if self.evidence.model_version and estimated else ""
+        where = "tonight's batch" if estimated else f"the batch of {value.batch_night} (labels arrived)"
+        bound, comparison = ("maximum", "<=") if lower_better else ("minimum", ">=")
+        if self.breach("performance", bound, value.value):
+            self.add(
+                section="performance",
+                check=f"performance.{value.kind}_{value.metric}",
+                subject=value.metric,
+                measured=value.value,
+                threshold_name=bound,
+                comparison=comparison,
+                fault=fault,
+                message=f"{value.kind} {value.metric} {_fmt(value.value)} on {where}{version} breaks the "
+                f"SLA {comparison} {_fmt(self.rules.value('performance', bound))}",
+            )
+        if value.reference is None or self.rules.get("performance", "max_drop") is None:
+            return
+        assert value.value is not None
+        if lower_better:  # error metrics have units: the tolerated rise is relative (0.1 = 10 %)
+            drop = value.value / value.reference - 1.0 if value.reference else None
+            what = "relative rise"
+        else:
+            drop = value.reference - value.value
+            what = "fall"
+        if self.breach("performance", "max_drop", drop):
+            self.add(
+                section="performance",
+                check=f"performance.{value.kind}_{value.metric}_drop",
+                subject=value.metric,
+                measured=drop,
+                threshold_name="max_drop",
+                comparison="<=",
+                fault=fault,
+                message=f"{value.kind} {value.metric} {_fmt(value.value)} on {where}{version} is a {what} of "
+                f"{_fmt(drop)} from the reference {_fmt(value.reference)}",
+            )
+
+    # ------------------------------------------------------------------ drift
+    def drift(self) -> None:
+        report = self.evidence.drift
+        if report is not None:
+            drifted = report.drifted
+            minimum = int(self.rules.value("drift", "min_features_drifted_for_finding", 1))
+            if len(drifted) >= minimum:
+                for column in drifted:
+                    self._drifted_column(
+                        column.column, column.jensen_shannon, column.psi, column.wasserstein, check="drift.feature"
+                    )
+        prediction = self.evidence.prediction_drift
+        if prediction is not None:
+            for column in prediction.columns:
+                if self.breach("drift", "max_prediction_jensen_shannon", column.jensen_shannon):
+                    self.add(
+                        section="drift",
+                        check="drift.prediction",
+                        subject=column.column,
+                        measured=column.jensen_shannon,
+                        threshold_name="max_prediction_jensen_shannon",
+                        comparison="<=",
+                        fault=self.tonight_fault("unknown"),
+                        message=f"{column.column} distribution moved: Jensen-Shannon distance "
+                        f"{_fmt(column.jensen_shannon)} (mean {_fmt(column.mean_reference)} -> "
+                        f"{_fmt(column.mean_current)})",
+                    )
+        performance = self.evidence.performance
+        if performance is not None and performance.reconstruction is not None:
+            increase = performance.reconstruction.relative_increase
+            if self.breach("drift", "max_reconstruction_error_increase", increase):
+                self.add(
+                    section="drift",
+                    check="drift.multivariate",
+                    subject="reconstruction_error",
+                    measured=increase,
+                    threshold_name="max_reconstruction_error_increase",
+                    comparison="<=",
+                    fault="data",
+                    message=f"data reconstruction error rose {_fmt(increase)} (relative) over "
+                    f"the reference: the joint distribution of the features moved",
+                )
+
+    def _drifted_column(
+        self, column: str, js: float | None, psi: float | None, wasserstein: float | None, *, check: str
+    ) -> None:
+        for name, measured in (("max_jensen_shannon", js), ("max_psi", psi), ("max_wasserstein", wasserstein)):
+            if self.breach("drift", name, measured):
+                measure = name.removeprefix("max_")
+                self.add(
+                    section="drift",
+                    check=check,
+                    subject=column,
+                    measured=measured,
+                    threshold_name=name,
+                    comparison="<=",
+                    fault="data",
+                    message=f"feature {column} drifted: {measure} {_fmt(measured)} > "
+                    f"{_fmt(self.rules.value('drift', name))}",
+                )
+                return  # one finding per column: the first measure that breaks its limit
+
+    # ------------------------------------------------------------------ fairness
+    def fairness(self) -> None:
+        include_intersections = self.rules.value("fairness", "intersectional", True)
+        tonight = self.evidence.fairness
+        if tonight is not None:
+            for summary in tonight.attributes:
+                if summary.intersectional and not include_intersections:
+                    continue
+                self._fairness_rule(
+                    summary.attribute,
+                    "min_impact_ratio",
+                    summary.min_impact_ratio,
+                    f"impact ratio of {summary.least_favoured_group} vs {summary.most_favoured_group}",
+                    "tonight's batch",
+                )
+                self._fairness_rule(
+                    summary.attribute,
+                    "max_demographic_parity_difference",
+                    summary.demographic_parity_difference,
+                    "demographic parity difference",
+                    "tonight's batch",
+                )
+        labelled = self.evidence.labelled_fairness
+        if labelled is not None:
+            for summary in labelled.attributes:
+                if summary.intersectional and not include_intersections:
+                    continue
+                where = "the labelled batch"
+                self._fairness_rule(
+                    summary.attribute,
+                    "max_equal_opportunity_difference",
+                    summary.equal_opportunity_difference,
+                    "equal opportunity (TPR) difference",
+                    where,
+                )
+                self._fairness_rule(
+                    summary.attribute,
+                    "max_equalized_odds_difference",
+                    summary.equalized_odds_difference,
+                    "equalized odds difference",
+                    where,
+                )
+                self._fairness_rule(
+                    summary.attribute,
+                    "max_fpr_difference",
+                    summary.fpr_difference,
+                    "false positive rate difference",
+                    where,
+                )
+                self._fairness_rule(
+                    summary.attribute,
+                    "max_fnr_difference",
+                    summary.fnr_difference,
+                    "false negative rate difference",
+                    where,
+                )
+
+    def _fairness_rule(self, attribute: str, name: str, measured: float | None, what: str, where: str) -> None:
+        if self.breach("fairness", name, measured):
+            check = name.removeprefix("min_").removeprefix("max_")
+            self.add(
+                section="fairness",
+                check=f"fairness.{check}",
+                subject=attribute,
+                measured=measured,
+                threshold_name=name,
+                comparison=">=" if name.startswith("min") else "<=",
+                fault=self.tonight_fault("model") if where == "tonight's batch" else "model",
+                message=f"{attribute}: {what} {_fmt(measured)} on {where} breaks the limit "
+                f"{_fmt(self.rules.value('fairness', name))}",
+            )
+
+    # ------------------------------------------------------------------ segments
+    def segments(self) -> None:
+        min_rows = int(self.rules.value("segments", "min_rows", 50))
+        for stats in self.evidence.segments:
+            if stats.n < min_rows:
+                continue
+            rise = stats.share - stats.reference_share
+            if self.breach("segments", "max_share_increase", rise):
+                self.add(
+                    section="segments",
+                    check="segments.share_increase",
+                    subject=stats.segment,
+                    measured=rise,
+                    threshold_name="max_share_increase",
+                    comparison="<=",
+                    fault="data",
+                    message=f"client {stats.segment} sends {stats.share:.1%} of tonight's rows "
+                    f"(reference {stats.reference_share:.1%})",
+                )
+            if stats.reference_positive_rate > 0:
+                ratio = stats.positive_rate / stats.reference_positive_rate
+                if self.breach("segments", "max_positive_rate_ratio", ratio):
+                    self.add(
+                        section="segments",
+                        check="segments.positive_rate_ratio",
+                        subject=stats.segment,
+                        measured=ratio,
+                        threshold_name="max_positive_rate_ratio",
+                        comparison="<=",
+                        fault="data",
+                        message=f"client {stats.segment}: {stats.positive_rate:.1%} of its {stats.n} rows "
+                        f"predicted positive, {ratio:.1f}x the reference rate "
+                        f"{stats.reference_positive_rate:.1%}",
+                    )
+
+
+def judge(rules: EffectiveRules, evidence: NightEvidence) -> tuple[Finding, ...]:
+    """All findings for one model's night, most severe first."""
+    judgement = _Judge(rules, evidence)
+    judgement.data_quality()
+    judgement.performance()
+    judgement.drift()
+    judgement.fairness()
+    judgement.segments()
+    return tuple(sorted(judgement.findings, key=lambda f: (-f.severity.rank, f.check, f.subject)))
