@@ -1,0 +1,373 @@
+"""``govern``: the command line. Heavy libraries are imported inside the commands, so ``--help`` is instant."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+import typer
+
+from govern.errors import GovernanceError
+
+DEFAULT_FLEET = Path("configs/fleet.yaml")
+
+app = typer.Typer(
+    help="Nightly governance of a fleet of production ML models.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+run_app = typer.Typer(help="Run the governance flows (Prefect).", no_args_is_help=True)
+audit_app = typer.Typer(help="Ad-hoc audits of any table, without a fleet.", no_args_is_help=True)
+expectations_app = typer.Typer(help="Great Expectations suites of the fleet's models.", no_args_is_help=True)
+app.add_typer(run_app, name="run")
+app.add_typer(audit_app, name="audit")
+app.add_typer(expectations_app, name="expectations")
+
+FleetOption = typer.Option(DEFAULT_FLEET, "--fleet", help="The fleet file.", dir_okay=False)
+
+
+def _fail(message: str, code: int = 2) -> None:
+    typer.secho(message, fg=typer.colors.RED, err=True)
+    raise typer.Exit(code)
+
+
+def _split(values: list[str] | None) -> list[str] | None:
+    """Accept both ``--models a,b`` and ``--models a --models b``."""
+    if not values:
+        return None
+    return [item.strip() for value in values for item in value.split(",") if item.strip()]
+
+
+def _literal(value: str | None) -> Any:
+    """A CLI value as the data most likely holds it: int, then float, then the string."""
+    if value is None:
+        return None
+    for kind in (int, float):
+        try:
+            return kind(value)
+        except ValueError:
+            pass
+    return value
+
+
+def _prepare(fleet_path: Path) -> Any:
+    """Load the fleet leniently (a broken model file is that model's error) and set up the environment."""
+    from govern.config import load_fleet
+    from govern.runtime import configure_environment
+
+    fleet = load_fleet(fleet_path, strict=False)
+    configure_environment(fleet.state_dir)
+    return fleet
+
+
+def _write_json(path: Path | None, payload: Any) -> None:
+    if path is None:
+        return
+    from govern.data import write_atomic
+
+    write_atomic(path, json.dumps(payload, indent=2) + "\n")
+    typer.echo(f"JSON written to {path}")
+
+
+# ---------------------------------------------------------------------------------------------- demo
+
+
+@app.command()
+def demo(
+    fleet: Path = FleetOption,
+    force: bool = typer.Option(False, "--force", help="Rebuild data and models even if already built."),
+    run: bool = typer.Option(False, "--run", help="Then run the nightly flow over the demo's 30 nights."),
+) -> None:
+    """Build the bundled demo fleet: data, MLflow models, configs and suites (deterministic, offline)."""
+    from govern.config import FleetConfig, parse
+    from govern.runtime import configure_environment
+
+    config: FleetConfig = parse(FleetConfig, fleet.resolve())
+    configure_environment((fleet.resolve().parent / config.state_dir).resolve())
+    from govern.demo import DEMO_NIGHTS, build_demo
+
+    typer.echo(str(build_demo(fleet, force=force)))
+    if run:
+        _run_backfill(fleet, DEMO_NIGHTS[0], DEMO_NIGHTS[-1], None)
+
+
+# ---------------------------------------------------------------------------------------------- run
+
+
+def _night(value: str | None) -> dt.date | None:
+    if value is None:
+        return None
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        _fail(f"--date must be an ISO date such as 2026-10-18; got {value!r} instead")
+        raise  # unreachable, for type checkers
+
+
+def _print_summary(summary: dict[str, Any]) -> None:
+    from tabulate import tabulate
+
+    rows = [
+        [
+            line["model"],
+            line["status"],
+            line["max_severity"] or "",
+            line["fault"] or "",
+            ", ".join(line["checks"]) or "; ".join(line["errors"])[:100],
+        ]
+        for line in summary["models"]
+    ]
+    typer.echo(f"\nnight {summary['night']}: {summary['counts']}")
+    typer.echo(tabulate(rows, headers=["model", "status", "severity", "fault", "checks"]))
+
+
+@run_app.command("nightly")
+def run_nightly(
+    date: str | None = typer.Option(None, "--date", help="The night (ISO date); default: yesterday (UTC)."),
+    models: list[str] | None = typer.Option(None, "--models", help="Only these models (comma separated)."),
+    fleet: Path = FleetOption,
+) -> None:
+    """Run the nightly governance flow over the fleet for one night."""
+    fleet_config = _prepare(fleet)
+    fleet_config.select(_split(models))  # an unknown model is an error before Prefect starts
+    from flows.nightly import nightly
+
+    summary = nightly.with_options(task_runner=_task_runner(fleet_config))(
+        fleet_path=fleet.resolve(), night=_night(date), models=_split(models)
+    )
+    _print_summary(summary)
+    typer.echo(f"\nresults: {fleet_config.output_dir / summary['night']}")
+
+
+def _task_runner(fleet: Any) -> Any:
+    from prefect.task_runners import ThreadPoolTaskRunner
+
+    return ThreadPoolTaskRunner(max_workers=fleet.config.concurrency)
+
+
+def _run_backfill(fleet: Path, start: dt.date, end: dt.date, models: list[str] | None) -> None:
+    fleet_config = _prepare(fleet)
+    fleet_config.select(models)
+    from flows.nightly import backfill
+
+    summaries = backfill.with_options(task_runner=_task_runner(fleet_config))(
+        fleet_path=fleet.resolve(), start=start, end=end, models=models
+    )
+    for summary in summaries:
+        counts = summary["counts"]
+        flagged = [
+            f"{m['model']}({m['max_severity'] or m['status']})" for m in summary["models"] if m["status"] != "healthy"
+        ]
+        typer.echo(
+            f"{summary['night']}: {counts['healthy']} healthy, {counts['findings']} with findings, "
+            f"{counts['error']} errors  {' '.join(flagged)}"
+        )
+    typer.echo(f"\nresults: {fleet_config.output_dir}/<night>/fleet.json and <night>/models/<model>.json")
+
+
+@run_app.command("backfill")
+def run_backfill(
+    start: str = typer.Option(..., "--start", help="First night (ISO date)."),
+    end: str = typer.Option(..., "--end", help="Last night (ISO date), inclusive."),
+    models: list[str] | None = typer.Option(None, "--models", help="Only these models (comma separated)."),
+    fleet: Path = FleetOption,
+) -> None:
+    """Run the governance flow over a range of nights, in order (history, or a replay after a fix)."""
+    first, last = _night(start), _night(end)
+    assert first is not None and last is not None
+    if last < first:
+        _fail(f"--end must not be before --start; got {start} .. {end} instead")
+    _run_backfill(fleet, first, last, _split(models))
+
+
+# ---------------------------------------------------------------------------------------------- config
+
+
+@app.command("validate-config")
+def validate_config(fleet: Path = FleetOption) -> None:
+    """Load and cross-check the fleet, model and policy files; print every error found."""
+    from govern.config import load_fleet
+
+    loaded = load_fleet(fleet, strict=False)
+    if loaded.broken:
+        for message in loaded.broken.values():
+            typer.secho(message, fg=typer.colors.RED, err=True)
+        _fail(f"{len(loaded.broken)} model file(s) invalid, {len(loaded.models)} valid", code=1)
+    typer.echo(f"{fleet}: {len(loaded.models)} models and {len(loaded.policies)} policies are valid")
+
+
+@expectations_app.command("init")
+def expectations_init(
+    model: str = typer.Argument(..., help="The model whose reference data to profile."),
+    fleet: Path = FleetOption,
+    force: bool = typer.Option(False, "--force", help="Overwrite an existing suite."),
+) -> None:
+    """Profile the model's reference data into a starting GE suite in expectations/, for its owner to edit."""
+    from govern.config import load_fleet
+    from govern.data import read_table
+    from govern.suites import profile_suite, save_suite
+
+    loaded = load_fleet(fleet, strict=False)
+    (config,) = loaded.select([model])
+    path = loaded.expectations_dir / f"{config.suite_name}.json"
+    if path.exists() and not force:
+        _fail(f"{path} exists; pass --force to overwrite it")
+    reference = read_table(loaded.data_path(config.data.reference), what=f"model {model!r}: reference data")
+    suite = profile_suite(config, reference)
+    save_suite(suite, path)
+    typer.echo(
+        f"{len(suite['expectations'])} expectations written to {path}; review them, then mark the ones "
+        f'whose failure means bad data with "meta": {{"critical": true}}'
+    )
+
+
+# ---------------------------------------------------------------------------------------------- audit
+
+
+def _fraction(value: float | None) -> str:
+    return "" if value is None else f"{value:.3f}"
+
+
+@audit_app.command("fairness")
+def audit_fairness(
+    data: Path = typer.Option(..., "--data", help="CSV or Parquet file.", exists=True, dir_okay=False),
+    prediction: str = typer.Option(..., "--prediction", help="Column of predicted labels."),
+    group: list[str] = typer.Option(..., "--group", help="Protected attribute column; repeat for several."),
+    label: str | None = typer.Option(None, "--label", help="Column of true labels (enables TPR/FPR/FNR)."),
+    score: str | None = typer.Option(None, "--score", help="Column of scores (mean score, per-group AUC)."),
+    favourable: str = typer.Option("1", "--favourable", help="The prediction that favours the subject."),
+    positive_label: str = typer.Option("1", "--positive-label", help="The positive class of label/prediction."),
+    min_group_size: int = typer.Option(30, "--min-group-size", min=1, help="Smaller groups get no verdict."),
+    min_impact_ratio: float = typer.Option(0.8, "--min-impact-ratio", help="Four-fifths rule threshold."),
+    intersectional: bool = typer.Option(True, "--intersectional/--no-intersectional"),
+    json_path: Path | None = typer.Option(None, "--json", help="Write the report as JSON here."),
+) -> None:
+    """Fairness of any table's predictions across groups: selection rate, impact ratio (four-fifths rule),
+    and with labels TPR, FPR, FNR, equal opportunity and equalized odds."""
+    from tabulate import tabulate
+
+    from govern.data import read_table
+    from govern.fairness import fairness_report
+
+    frame = read_table(data, what=f"--data {data}")
+    report = fairness_report(
+        frame,
+        prediction=prediction,
+        attributes=_split(group) or [],
+        favourable=_literal(favourable),
+        label=label,
+        positive_label=_literal(positive_label),
+        score=score,
+        min_group_size=min_group_size,
+        intersectional=intersectional,
+    )
+    headers = ["attribute", "group", "n", "selection", "impact", "verdict"]
+    if label:
+        headers += ["tpr", "fpr", "fnr"]
+    rows = []
+    for g in report.groups:
+        if not g.sufficient:
+            verdict = f"n<{min_group_size}: no verdict"
+        elif g.impact_ratio is not None and g.impact_ratio < min_impact_ratio:
+            verdict = f"FAILS 4/5 (<{min_impact_ratio})"
+        else:
+            verdict = "ok"
+        row = [g.attribute, g.group, g.n, _fraction(g.selection_rate), _fraction(g.impact_ratio), verdict]
+        if label:
+            row += [_fraction(g.tpr), _fraction(g.fpr), _fraction(g.fnr)]
+        rows.append(row)
+    typer.echo(tabulate(rows, headers=headers))
+    summary = [
+        [
+            a.attribute,
+            a.n_groups_judged,
+            _fraction(a.min_impact_ratio),
+            _fraction(a.demographic_parity_difference),
+            _fraction(a.equal_opportunity_difference),
+            _fraction(a.equalized_odds_difference),
+        ]
+        for a in report.attributes
+    ]
+    typer.echo(
+        "\n"
+        + tabulate(
+            summary, headers=["attribute", "groups judged", "min impact", "dp diff", "eq opp diff", "eq odds diff"]
+        )
+    )
+    payload = {"data": str(data), "min_impact_ratio_threshold": min_impact_ratio, **report.to_dict()}
+    _write_json(json_path, payload)
+
+
+@audit_app.command("drift")
+def audit_drift(
+    reference: Path = typer.Option(..., "--reference", help="CSV or Parquet file.", exists=True, dir_okay=False),
+    current: Path = typer.Option(..., "--current", help="CSV or Parquet file.", exists=True, dir_okay=False),
+    columns: list[str] | None = typer.Option(None, "--columns", help="Columns to compare (default: shared)."),
+    categorical: list[str] | None = typer.Option(
+        None, "--categorical", help="Numeric columns to treat as categorical."
+    ),
+    max_jensen_shannon: float = typer.Option(0.1, "--max-js", help="Jensen-Shannon distance threshold."),
+    max_psi: float = typer.Option(0.2, "--max-psi", help="Population stability index threshold."),
+    json_path: Path | None = typer.Option(None, "--json", help="Write the report as JSON here."),
+) -> None:
+    """Drift of every column between two tables, by effect size (Jensen-Shannon, PSI, Wasserstein), with
+    KS and chi-squared tests for reference."""
+    import importlib
+    from concurrent.futures import ThreadPoolExecutor
+
+    from govern.data import read_table
+    from govern.results import DriftThresholds
+
+    wanted = _split(columns)
+    # The statistics module (scipy) imports while both files are read: Parquet reading releases the GIL.
+    with ThreadPoolExecutor(max_workers=3) as pool:
+        drift_module = pool.submit(importlib.import_module, "govern.drift")
+        reads = [
+            pool.submit(read_table, path, columns=wanted, what=f"--{name} {path}")
+            for name, path in (("reference", reference), ("current", current))
+        ]
+        frames = [read.result() for read in reads]
+        drift_report = drift_module.result().drift_report
+    report = drift_report(
+        frames[0],
+        frames[1],
+        columns=wanted,
+        categorical=_split(categorical),
+        thresholds=DriftThresholds(jensen_shannon=max_jensen_shannon, psi=max_psi),
+    )
+    from tabulate import tabulate
+
+    rows = [
+        [
+            c.column,
+            c.kind,
+            _fraction(c.jensen_shannon),
+            _fraction(c.psi),
+            _fraction(c.wasserstein),
+            _fraction(c.ks_statistic if c.kind == "numeric" else c.chi2_statistic),
+            "DRIFT (" + ", ".join(c.exceeded) + ")" if c.drifted else "ok",
+        ]
+        for c in report.columns
+    ]
+    typer.echo(
+        tabulate(rows, headers=["column", "kind", "jensen-shannon", "psi", "wasserstein", "ks / chi2", "verdict"])
+    )
+    typer.echo(f"\n{len(report.drifted)} of {len(report.columns)} columns drifted")
+    _write_json(json_path, {"reference": str(reference), "current": str(current), **report.to_dict()})
+
+
+def main() -> None:
+    """Entry point with our errors printed as one clear line each, not a traceback."""
+    try:
+        app()
+    except GovernanceError as exc:
+        typer.secho(str(exc), fg=typer.colors.RED, err=True)
+        sys.exit(2)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,188 @@
+"""The command line: the audits' printed tables and documented JSON, config checks, and clear errors."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from typer.testing import CliRunner
+
+from govern.cli import app
+from tests.fleet_factory import model_config, write_fleet
+
+GOVERN = str(Path(sys.executable).parent / "govern")
+runner = CliRunner()
+
+
+@pytest.fixture()
+def decisions(tmp_path: Path) -> Path:
+    rng = np.random.default_rng(0)
+    n = 2000
+    gender = rng.choice(["F", "M"], n)
+    race = rng.choice(["a", "b", "c"], n)
+    approved = (rng.random(n) < np.where(race == "c", 0.3, 0.6)).astype(int)
+    frame = pd.DataFrame(
+        {
+            "gender": gender,
+            "race": race,
+            "approved": approved,
+            "repaid": (rng.random(n) < 0.5).astype(int),
+            "score": rng.random(n),
+        }
+    )
+    path = tmp_path / "decisions.csv"
+    frame.to_csv(path, index=False)
+    return path
+
+
+def test_audit_fairness_prints_and_writes_the_documented_json(decisions: Path, tmp_path: Path) -> None:
+    out = tmp_path / "fairness.json"
+    result = runner.invoke(
+        app,
+        [
+            "audit",
+            "fairness",
+            "--data",
+            str(decisions),
+            "--prediction",
+            "approved",
+            "--label",
+            "repaid",
+            "--score",
+            "score",
+            "--group",
+            "gender",
+            "--group",
+            "race",
+            "--json",
+            str(out),
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    assert "FAILS 4/5" in result.output  # race c is selected at about half the rate of a and b
+    payload = json.loads(out.read_text())
+    groups = {(g["attribute"], g["group"]): g for g in payload["groups"]}
+    for key in ("attribute", "group", "n", "selection_rate", "impact_ratio", "tpr", "fpr", "fnr"):
+        assert key in groups[("race", "c")]
+    assert ("gender x race", "F x c") in groups and groups[("gender x race", "F x c")]["intersectional"]
+    frame = pd.read_csv(decisions)
+    rates = frame.groupby("race")["approved"].mean()
+    assert groups[("race", "c")]["selection_rate"] == pytest.approx(rates["c"])
+    assert groups[("race", "c")]["impact_ratio"] == pytest.approx(rates["c"] / rates.max())
+    assert all(0 <= g["tpr"] <= 1 for g in payload["groups"] if g["tpr"] is not None)
+
+
+def test_audit_drift_prints_and_writes_one_record_per_column(tmp_path: Path) -> None:
+    rng = np.random.default_rng(1)
+    reference = pd.DataFrame({"income": rng.normal(50, 10, 5000), "region": rng.choice(["n", "s"], 5000)})
+    current = pd.DataFrame(
+        {"income": rng.normal(50, 10, 5000) / 1000 * 1000 + 15, "region": rng.choice(["n", "s"], 5000)}
+    )
+    reference.to_parquet(tmp_path / "ref.parquet")
+    current.to_csv(tmp_path / "cur.csv", index=False)
+    out = tmp_path / "drift.json"
+    result = runner.invoke(
+        app,
+        [
+            "audit",
+            "drift",
+            "--reference",
+            str(tmp_path / "ref.parquet"),
+            "--current",
+            str(tmp_path / "cur.csv"),
+            "--json",
+            str(out),
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    assert "1 of 2 columns drifted" in result.output
+    columns = {c["column"]: c for c in json.loads(out.read_text())["columns"]}
+    assert columns["income"]["drifted"] and not columns["region"]["drifted"]
+    assert {"jensen_shannon", "psi", "ks_statistic", "ks_pvalue", "wasserstein"} <= set(columns["income"])
+    assert columns["region"]["chi2_pvalue"] is not None
+
+
+def test_validate_config_reports_every_broken_model(tmp_path: Path) -> None:
+    bad = model_config("churn")
+    bad["colour"] = "red"
+    fleet = write_fleet(tmp_path, models=[model_config(), bad])
+    result = runner.invoke(app, ["validate-config", "--fleet", str(fleet)])
+    assert result.exit_code == 1
+    assert "churn.yaml: colour: unknown key" in result.output
+    good = runner.invoke(app, ["validate-config", "--fleet", str(write_fleet(tmp_path / "ok"))])
+    assert good.exit_code == 0 and "1 models and 3 policies are valid" in good.output
+
+
+def test_errors_are_one_clear_line_not_a_traceback(tmp_path: Path) -> None:
+    fleet = write_fleet(tmp_path)
+    unknown = subprocess.run(
+        [GOVERN, "run", "nightly", "--models", "loans", "--fleet", str(fleet)], capture_output=True, text=True
+    )
+    assert unknown.returncode == 2
+    assert "unknown loans (did you mean 'loan'?)" in unknown.stderr and "Traceback" not in unknown.stderr
+    (tmp_path / "data.csv").write_text("a,b\n1,2\n")
+    missing = subprocess.run(
+        [
+            GOVERN,
+            "audit",
+            "fairness",
+            "--data",
+            str(tmp_path / "data.csv"),
+            "--prediction",
+            "approved",
+            "--group",
+            "gender",
+        ],
+        capture_output=True,
+        text=True,
+    )
+    assert missing.returncode == 2
+    assert "columns must include 'approved'" in missing.stderr and "Traceback" not in missing.stderr
+
+
+def test_every_command_has_help() -> None:
+    for command in (
+        ["demo"],
+        ["run", "nightly"],
+        ["run", "backfill"],
+        ["validate-config"],
+        ["expectations", "init"],
+        ["audit", "fairness"],
+        ["audit", "drift"],
+    ):
+        result = runner.invoke(app, [*command, "--help"])
+        assert result.exit_code == 0 and "Usage" in result.output, command
+
+
+def test_expectations_init_profiles_the_reference_into_a_suite(tmp_path: Path) -> None:
+    fleet = write_fleet(tmp_path)
+    rng = np.random.default_rng(2)
+    reference = pd.DataFrame(
+        {
+            "id": range(500),
+            "ts": pd.Timestamp("2026-09-01"),
+            "income": rng.lognormal(11, 0.5, 500),
+            "region": rng.choice(["n", "s"], 500),
+            "repaid": rng.integers(0, 2, 500),
+            "gender": rng.choice(["F", "M"], 500),
+        }
+    )
+    (tmp_path / "data" / "loan").mkdir(parents=True)
+    reference.to_parquet(tmp_path / "data" / "loan" / "reference.parquet")
+    refused = runner.invoke(app, ["expectations", "init", "loan", "--fleet", str(fleet)])
+    assert refused.exit_code == 2 and "pass --force" in refused.output
+    result = runner.invoke(app, ["expectations", "init", "loan", "--fleet", str(fleet), "--force"])
+    assert result.exit_code == 0, result.output
+    suite = json.loads((tmp_path / "expectations" / "loan.json").read_text())
+    between = [
+        e
+        for e in suite["expectations"]
+        if e["type"] == "expect_column_values_to_be_between" and e["kwargs"]["column"] == "income"
+    ]
+    assert between and between[0]["meta"]["critical"]
+    assert between[0]["kwargs"]["min_value"] > 0  # positive data: a scale change (x 1/1000) must fail it
