@@ -49,11 +49,33 @@ def metrics_for(model: ModelConfig, sla_metric: str | None) -> list[str]:
     return metrics
 
 
+_STRINGS_LOCK = threading.Lock()
+_STRINGS_USERS = 0
+_STRINGS_SAVED: bool | None = None
+
+
 @contextlib.contextmanager
 def _plain_strings() -> Iterator[None]:
-    """NannyML's DLE and reconstruction drift reshape string arrays, which pandas 3's Arrow strings refuse."""
-    with pd.option_context("future.infer_string", False):
+    """NannyML's DLE and reconstruction drift write text columns back into frames and reshape them, which
+    pandas 3's Arrow-backed strings refuse: turn string inference off while NannyML runs (the fix in
+    STACK_NOTES; converting to object columns beforehand is not enough, NannyML re-creates them).
+
+    The option is process-global, so ``pd.option_context`` is not safe across threads (one model's thread
+    leaving it would switch inference back on under another model's fit): the option is switched off by the
+    first thread in and restored by the last one out."""
+    global _STRINGS_USERS, _STRINGS_SAVED
+    with _STRINGS_LOCK:
+        if _STRINGS_USERS == 0:
+            _STRINGS_SAVED = bool(pd.get_option("future.infer_string"))
+            pd.set_option("future.infer_string", False)
+        _STRINGS_USERS += 1
+    try:
         yield
+    finally:
+        with _STRINGS_LOCK:
+            _STRINGS_USERS -= 1
+            if _STRINGS_USERS == 0:
+                pd.set_option("future.infer_string", _STRINGS_SAVED)
 
 
 @contextlib.contextmanager
@@ -139,15 +161,15 @@ class FittedEstimators:
 
 def _nannyml() -> Any:
     import logging
-    import warnings
 
     import nannyml
+
+    from govern.runtime import quiet_library_warnings
 
     # NannyML warns per chunk (thresholds clipped to [0, 1], a single-class chunk); our results carry those
     # facts as data (None values, bands), so its log lines are noise in a nightly run's output.
     logging.getLogger("nannyml").setLevel(logging.ERROR)
-    warnings.filterwarnings("ignore", module=r"nannyml(\..*)?$")
-    warnings.filterwarnings("ignore", category=RuntimeWarning, module=r"(numpy|pandas)(\..*)?$")
+    quiet_library_warnings()
     return nannyml
 
 

@@ -9,6 +9,7 @@ point at a real Prefect server with ``PREFECT_API_URL``.
 from __future__ import annotations
 
 import os
+import warnings
 from pathlib import Path
 
 
@@ -29,3 +30,17 @@ def configure_environment(state_dir: Path) -> None:
     }
     for key, value in defaults.items():
         os.environ.setdefault(key, value)
+    quiet_library_warnings()
+
+
+def quiet_library_warnings() -> None:
+    """Silence the warnings of library internals that a nightly run's reader can do nothing about: NannyML's
+    (per chunk: clipped thresholds, single-class chunks, its own pandas deprecations), numpy's and pandas'
+    runtime warnings on empty or constant chunks, and the deprecation of the pandas option that NannyML
+    needs (``govern.estimation._plain_strings``). The facts behind them are in the results as data.
+
+    Call it at start-up, before threads: ``warnings.catch_warnings`` in one thread (Prefect and the libraries
+    use it) restores the filter list it saw on entry, dropping filters another thread added meanwhile."""
+    warnings.filterwarnings("ignore", module=r"nannyml(\..*)?$")
+    warnings.filterwarnings("ignore", category=RuntimeWarning, module=r"(numpy|pandas)(\..*)?$")
+    warnings.filterwarnings("ignore", message=r".*'future\.infer_string' option is deprecated")

@@ -35,7 +35,7 @@ def segment_stats(
 
     current = current_positive.groupby(current_keys).agg(["size", "mean"])
     reference = reference_positive.groupby(reference_keys).agg(["size", "mean"])
-    table = current.join(reference, how="outer", lsuffix="_current", rsuffix="_reference")
+    table = current.join(reference, how="outer", suffixes=("_current", "_reference"))
     table = table.fillna({"size_current": 0, "size_reference": 0})
     table["share"] = table["size_current"] / max(len(batch), 1)
     table["reference_share"] = table["size_reference"] / max(len(scored_reference), 1)

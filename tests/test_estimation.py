@@ -142,3 +142,34 @@ def test_unusable_reference_is_an_estimation_error_naming_the_model(binary_model
     reference = binary_frame(500, "2026-09-01", 20, seed=9).assign(repaid=1)  # one class: no ROC AUC
     with pytest.raises(EstimationError, match="model 'loan'"):
         fit_estimators(reference, binary_model, version="1", metrics=["roc_auc"])
+
+
+def test_string_inference_stays_off_until_the_last_thread_leaves() -> None:
+    import threading
+
+    from govern.estimation import _plain_strings
+
+    before = pd.get_option("future.infer_string")
+    first_in, second_in, first_out = threading.Event(), threading.Event(), threading.Event()
+    seen: list[bool] = []
+
+    def first() -> None:
+        with _plain_strings():
+            first_in.set()
+            second_in.wait()
+        first_out.set()
+
+    def second() -> None:
+        first_in.wait()
+        with _plain_strings():
+            second_in.set()
+            first_out.wait()  # the first thread has left: pd.option_context would have restored the option here
+            seen.append(pd.get_option("future.infer_string"))
+
+    threads = [threading.Thread(target=first), threading.Thread(target=second)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=10)
+    assert seen == [False]
+    assert pd.get_option("future.infer_string") == before
