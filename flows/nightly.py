@@ -33,7 +33,7 @@ _THREADS: Any = ThreadPoolTaskRunner(max_workers=4)
 
 def open_context(fleet: Fleet) -> RunContext:
     """The composition root: the real MLflow registry and the estimator cache under the state folder."""
-    from govern.estimation import EstimatorCache
+    from govern.estimation import EstimatorCache, Fitter
     from govern.registry import MlflowRegistry
     from govern.validation import Validator
 
@@ -43,6 +43,7 @@ def open_context(fleet: Fleet) -> RunContext:
         registry=registry,
         estimator_cache=EstimatorCache(fleet.state_dir / "cache" / "estimators"),
         validator=Validator(),
+        fitter=Fitter(),
     )
 
 

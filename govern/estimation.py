@@ -413,3 +413,54 @@ class EstimatorCache:
         from govern.data import write_bytes_atomic
 
         write_bytes_atomic(self.folder / fitted.model / f"{key}.pkl", pickle.dumps(fitted))
+
+
+# ---------------------------------------------------------------------------------------------- fitting pool
+
+
+def _start_fit_worker() -> None:
+    from govern.runtime import quiet_library_warnings
+
+    quiet_library_warnings()
+    _nannyml()
+
+
+class Fitter:
+    """Fits estimators in worker processes, started on the first fit (a night whose fits are all cached never
+    starts one).
+
+    A fit is NannyML and scikit-learn computing metrics chunk by chunk over the reference, mostly Python that
+    holds the GIL: in threads, four models' fits shared one core. Measured on the demo fleet (26 models, 2
+    cores): the first night, which fits every model, took 94 s in threads and 40 s in two worker processes.
+    Each worker imports NannyML once.
+    """
+
+    def __init__(self, workers: int = 2) -> None:
+        self.workers = workers
+        self._pool: Any = None
+        self._lock = threading.Lock()
+
+    def fit(
+        self, scored_reference: pd.DataFrame, model: ModelConfig, *, version: str | None, metrics: list[str]
+    ) -> FittedEstimators:
+        with self._lock:
+            if self._pool is None:
+                import multiprocessing
+                from concurrent.futures import ProcessPoolExecutor
+
+                self._pool = ProcessPoolExecutor(
+                    max_workers=self.workers,
+                    mp_context=multiprocessing.get_context("spawn"),
+                    initializer=_start_fit_worker,
+                )
+            pool = self._pool
+        fitted: FittedEstimators = pool.submit(
+            fit_estimators, scored_reference, model, version=version, metrics=metrics
+        ).result()
+        return fitted
+
+    def close(self) -> None:
+        with self._lock:
+            if self._pool is not None:
+                self._pool.shutdown(wait=True, cancel_futures=True)
+                self._pool = None

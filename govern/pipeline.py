@@ -65,6 +65,7 @@ class RunContext:
     registry: Any  # govern.registry.ModelRegistry
     estimator_cache: Any  # govern.estimation.EstimatorCache
     validator: Any = None  # govern.validation.Validator; default: validate in this process
+    fitter: Any = None  # govern.estimation.Fitter; default: fit in this process
     _references: dict[tuple[str, str | None], pd.DataFrame] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -72,9 +73,10 @@ class RunContext:
         return self.fleet.rules(model.name)
 
     def close(self) -> None:
-        """Stop the validation worker, if any."""
-        if self.validator is not None:
-            self.validator.close()
+        """Stop the worker processes, if any."""
+        for pool in (self.validator, self.fitter):
+            if pool is not None:
+                pool.close()
 
 
 # ---------------------------------------------------------------------------------------------- load
@@ -203,7 +205,8 @@ def estimate_stage(ctx: RunContext, inputs: ModelInputs) -> PerformanceResult:
     key = EstimatorCache.key(model, inputs.model_version, fingerprint, metrics)
     fitted = ctx.estimator_cache.get(key, model.name)
     if fitted is None:
-        fitted = fit_estimators(inputs.reference, model, version=inputs.model_version, metrics=metrics)
+        fit = fit_estimators if ctx.fitter is None else ctx.fitter.fit
+        fitted = fit(inputs.reference, model, version=inputs.model_version, metrics=metrics)
         ctx.estimator_cache.put(key, fitted)
     estimated = estimate_performance(fitted, inputs.batch, model, night=inputs.night)
     notes: tuple[str, ...] = ()

@@ -173,3 +173,22 @@ def test_string_inference_stays_off_until_the_last_thread_leaves() -> None:
         thread.join(timeout=10)
     assert seen == [False]
     assert pd.get_option("future.infer_string") == before
+
+
+def test_fits_in_worker_processes_equal_fits_in_process(binary_model: ModelConfig) -> None:
+    from govern.estimation import Fitter
+
+    reference = binary_frame(3000, "2026-09-01", 15, seed=11)
+    batch = binary_frame(800, "2026-10-01", 1, seed=12, spread=0.6)
+    fitter = Fitter(workers=1)
+    try:
+        pooled = fitter.fit(reference, binary_model, version="1", metrics=["roc_auc", "f1"])
+        with pytest.raises(EstimationError, match="'loan'.*both classes"):  # errors cross the process boundary
+            fitter.fit(reference.assign(repaid=1), binary_model, version="1", metrics=["roc_auc"])
+    finally:
+        fitter.close()
+    local = fit_estimators(reference, binary_model, version="1", metrics=["roc_auc", "f1"])
+    assert estimate_performance(pooled, batch, binary_model, night="2026-10-01") == estimate_performance(
+        local, batch, binary_model, night="2026-10-01"
+    )
+    assert pooled.reference_metrics == local.reference_metrics
