@@ -454,9 +454,21 @@ class Fitter:
                     initializer=_start_fit_worker,
                 )
             pool = self._pool
-        fitted: FittedEstimators = pool.submit(
-            fit_estimators, scored_reference, model, version=version, metrics=metrics
-        ).result()
+        from concurrent.futures.process import BrokenProcessPool
+
+        try:
+            fitted: FittedEstimators = pool.submit(
+                fit_estimators, scored_reference, model, version=version, metrics=metrics
+            ).result()
+        except BrokenProcessPool as exc:
+            # A worker died (killed, out of memory): this model's fit fails; the next fit starts a new pool.
+            with self._lock:
+                if self._pool is pool:
+                    self._pool = None
+            pool.shutdown(wait=False, cancel_futures=True)
+            raise EstimationError(
+                f"model {model.name!r}: the process fitting its estimators died before it finished ({exc})"
+            ) from exc
         return fitted
 
     def close(self) -> None:
