@@ -292,7 +292,10 @@ class EffectiveRules:
         return default if found is None else found.value
 
     def severity(self, section: str) -> Severity:
-        return self.severities.get(section, Severity.MEDIUM)
+        """The section's severity: the highest a policy set, else the model's override, else the section's
+        declared default (e.g. HIGH for performance and fairness)."""
+        found = self.severities.get(section)
+        return found if found is not None else getattr(Rules(), section).severity
 
     def to_dict(self) -> dict[str, Any]:
         out: dict[str, dict[str, Any]] = {}
@@ -301,13 +304,23 @@ class EffectiveRules:
         return out
 
 
+#: Thresholds where a higher value is stricter (a higher floor on performance or on the impact ratio).
+_HIGHER_IS_STRICTER = frozenset({"minimum", "min_impact_ratio"})
+#: Thresholds where a lower value is stricter besides every ``max_*`` limit: a lower ceiling on an error
+#: metric, and the size gates (a smaller group, client or count of drifted features still gets a verdict).
+_LOWER_IS_STRICTER = frozenset({"maximum", "min_group_size", "min_rows", "min_features_drifted_for_finding"})
+
+
 def _strictest(name: str, old: Any, new: Any) -> Any:
-    """Strictest of two values of one field: the higher minimum, the lower maximum, intersectional if any."""
-    if name.startswith("min_"):
+    """The stricter of two values of one threshold. Every threshold field has a rule here (a test checks it):
+    a field without one raises rather than being merged by a guess."""
+    if name in _HIGHER_IS_STRICTER:
         return max(old, new)
-    if name.startswith("max_"):
+    if name in _LOWER_IS_STRICTER or name.startswith("max_"):
         return min(old, new)
-    return bool(old) or bool(new)
+    if name == "intersectional":
+        return bool(old) or bool(new)
+    raise ValueError(f"no rule for merging threshold {name!r} across policies")
 
 
 def effective_rules(model: ModelConfig, policies: dict[str, PolicyConfig], defaults: list[str]) -> EffectiveRules:
@@ -323,6 +336,14 @@ def effective_rules(model: ModelConfig, policies: dict[str, PolicyConfig], defau
                 if value is None or name == "severity" or name not in block.model_fields_set:
                     continue
                 old = thresholds.get((section, name))
+                overridden = name in getattr(model.thresholds, section).model_fields_set
+                if isinstance(value, str) and old is not None and old.value != value and not overridden:
+                    # an SLA bound only means something with its own metric: no silent last-wins
+                    raise ConfigError(
+                        f"model {model.name!r}: {section}.{name} must agree across its policies; got "
+                        f"{old.value!r} from {old.source!r} and {value!r} from {source!r} (set it in the "
+                        f"model's thresholds to choose)"
+                    )
                 if old is None or isinstance(value, str):
                     thresholds[(section, name)] = Threshold(value, source)
                 else:
@@ -418,6 +439,8 @@ def _read_yaml(path: Path) -> Any:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError as exc:
         raise ConfigError(f"{path}: file must exist; got no such file instead") from exc
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{path}: must be a readable UTF-8 file; got {type(exc).__name__}: {exc}") from exc
     try:
         return yaml.safe_load(text)
     except yaml.YAMLError as exc:
@@ -490,6 +513,7 @@ def load_fleet(path: str | Path, *, strict: bool = True) -> Fleet:
     for file in sorted(models_dir.glob("*.yaml")):
         try:
             model = _load_model(file, policies, policies_dir, expectations_dir)
+            effective_rules(model, policies, config.default_policies)  # conflicts between policies, now
             other = registry_names.setdefault(model.registry.name, model.name)
             if other != model.name:
                 raise ConfigError(

@@ -92,7 +92,7 @@ class _Judge:
         if threshold is None or measured is None:
             return False
         limit = float(threshold.value)
-        if name.startswith("min") or name == "minimum":
+        if name.startswith("min"):  # min_* and minimum
             return measured < limit
         return measured > limit
 
@@ -103,7 +103,10 @@ class _Judge:
             return
         limit = self.rules.value("data_quality", "max_unexpected_fraction")
         for outcome in validation.failed:
-            if not outcome.critical and limit is not None and (outcome.unexpected_fraction or 0.0) <= limit:
+            tolerated = (
+                limit is not None and outcome.unexpected_fraction is not None and outcome.unexpected_fraction <= limit
+            )
+            if not outcome.critical and tolerated:  # a failure with no fraction (a table-level one) is never
                 continue
             subject = f"{outcome.expectation}({outcome.column})" if outcome.column else outcome.expectation
             severity = self.rules.severity("data_quality") if outcome.critical else Severity.LOW

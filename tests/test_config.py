@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
@@ -100,3 +101,85 @@ def test_effective_rules_take_the_strictest_policy_then_the_model_overrides(tmp_
     assert rules.severity("fairness") is Severity.CRITICAL
     assert rules.get("fairness", "max_equalized_odds_difference") is None
     assert rules.to_dict()["performance"]["minimum"] == {"value": 0.7, "source": "models/loan.yaml"}
+
+
+def _two_policies(tmp_path: Path, a: dict[str, Any], b: dict[str, Any], **model: Any) -> Path:
+    policies = {
+        "a": {"name": "a", **a},
+        "b": {"name": "b", **b},
+    }
+    return write_fleet(
+        tmp_path,
+        models=[model_config(policies=["a", "b"], **model)],
+        policies=policies,
+        fleet={"default_policies": []},
+    )
+
+
+def test_policies_merge_to_the_stricter_value_of_every_threshold(tmp_path: Path) -> None:
+    a = {
+        "performance": {"metric": "roc_auc", "minimum": 0.7, "max_drop": 0.05},
+        "fairness": {"min_impact_ratio": 0.8, "min_group_size": 30, "intersectional": False},
+        "segments": {"min_rows": 50, "max_positive_rate_ratio": 2.0},
+        "drift": {"min_features_drifted_for_finding": 2, "max_psi": 0.2},
+    }
+    b = {
+        "performance": {"metric": "roc_auc", "minimum": 0.75, "max_drop": 0.1},
+        "fairness": {"min_impact_ratio": 0.7, "min_group_size": 100, "intersectional": True},
+        "segments": {"min_rows": 500, "max_positive_rate_ratio": 3.0},
+        "drift": {"min_features_drifted_for_finding": 1, "max_psi": 0.25},
+    }
+    rules = load_fleet(_two_policies(tmp_path, a, b, thresholds={})).rules("loan")
+    assert rules.value("performance", "minimum") == 0.75  # the higher floor, not True
+    assert rules.value("performance", "max_drop") == 0.05
+    assert rules.value("fairness", "min_impact_ratio") == 0.8
+    assert rules.value("fairness", "min_group_size") == 30  # smaller groups still get a verdict
+    assert rules.value("fairness", "intersectional") is True
+    assert rules.value("segments", "min_rows") == 50
+    assert rules.value("segments", "max_positive_rate_ratio") == 2.0
+    assert rules.value("drift", "min_features_drifted_for_finding") == 1
+    assert rules.value("drift", "max_psi") == 0.2
+
+
+def test_every_threshold_field_has_a_merge_rule() -> None:
+    from govern.config import Rules, _strictest
+
+    for section in Rules.model_fields:
+        block = getattr(Rules(), section)
+        for name, info in type(block).model_fields.items():
+            if name in ("severity", "metric"):
+                continue
+            sample = True if info.annotation in (bool, bool | None) else 1
+            _strictest(name, sample, sample)  # raises for a field without a rule
+
+
+def test_maximum_takes_the_lower_ceiling(tmp_path: Path) -> None:
+    a = {"performance": {"metric": "mae", "maximum": 12.0}}
+    b = {"performance": {"metric": "mae", "maximum": 10.0}}
+    assert (
+        load_fleet(_two_policies(tmp_path, a, b, thresholds={})).rules("loan").value("performance", "maximum") == 10.0
+    )
+
+
+def test_policies_disagreeing_on_the_sla_metric_are_an_error_unless_the_model_chooses(tmp_path: Path) -> None:
+    a = {"performance": {"metric": "roc_auc", "minimum": 0.7}}
+    b = {"performance": {"metric": "f1", "minimum": 0.6}}
+    with pytest.raises(ConfigError, match=r"'loan'.*performance.metric must agree.*'roc_auc' from 'a'.*'f1' from 'b'"):
+        load_fleet(_two_policies(tmp_path / "x", a, b, thresholds={}))
+    fleet = load_fleet(_two_policies(tmp_path / "y", a, b, thresholds={"performance": {"metric": "f1"}}))
+    assert fleet.rules("loan").value("performance", "metric") == "f1"
+
+
+def test_a_section_without_a_policy_severity_has_its_declared_default(tmp_path: Path) -> None:
+    rules = load_fleet(_two_policies(tmp_path, {}, {}, thresholds={})).rules("loan")
+    assert rules.severity("performance") is Severity.HIGH
+    assert rules.severity("fairness") is Severity.HIGH
+    assert rules.severity("drift") is Severity.MEDIUM
+
+
+def test_an_unreadable_model_file_is_that_models_error(tmp_path: Path) -> None:
+    path = write_fleet(tmp_path, models=[model_config(), model_config("other", registry={"name": "other"})])
+    (path.parent / "models" / "other.yaml").write_bytes(b"name: other\xff\xfe\n")
+    fleet = load_fleet(path, strict=False)
+    assert list(fleet.models) == ["loan"]
+    assert "other.yaml: must be a readable UTF-8 file" in fleet.broken["other"]

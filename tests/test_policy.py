@@ -208,3 +208,15 @@ def test_a_new_version_worse_than_the_previous_one_points_to_a_rollback() -> Non
     errors = PerformanceResult((), None, version_comparison=VersionComparison("mae", "2", 13.0, "1", 10.0, 5000))
     (relative,) = judge(rules(performance__max_version_regression=0.2), NightEvidence(performance=errors))
     assert relative.measured == pytest.approx(0.3)
+
+
+def test_a_tolerated_fraction_silences_only_failures_that_have_a_fraction() -> None:
+    failed = (
+        ExpectationOutcome("expect_column_values_to_not_be_null", "income", False, False, 0.01, None),
+        ExpectationOutcome("expect_table_row_count_to_be_between", None, False, False, None, 12),
+    )
+    evidence = NightEvidence(validation=ValidationResult("loan", False, 5, failed))
+    findings = judge(rules(data_quality__max_unexpected_fraction=0.05), evidence)
+    assert [(f.check, f.subject) for f in findings] == [
+        ("data_quality.expectation", "expect_table_row_count_to_be_between")
+    ]
