@@ -42,6 +42,37 @@ def _split(values: list[str] | None) -> list[str] | None:
     return [item.strip() for value in values for item in value.split(",") if item.strip()]
 
 
+def _column_value(frame: Any, column: str, text: str, option: str) -> Any:
+    """``text`` as the value ``column`` holds (1 for an integer column, True for a boolean one, "1" for a text
+    one): comparing a CLI string with the data's own type would match no row and pass every group."""
+    import numbers
+
+    import numpy as np
+    import pandas as pd
+
+    from govern.errors import DataError
+
+    if column not in frame.columns:
+        return _literal(text)  # the report names the missing column
+    values = pd.unique(frame[column].dropna())
+
+    def same(value: Any) -> bool:
+        if isinstance(value, (bool, np.bool_)):
+            return text.strip().lower() in ({"true", "1", "yes"} if value else {"false", "0", "no"})
+        if isinstance(value, numbers.Number):
+            try:
+                return float(text) == float(value)  # type: ignore[arg-type]
+            except ValueError:
+                return False
+        return str(value) == text
+
+    for value in values:
+        if same(value):
+            return value.item() if hasattr(value, "item") else value
+    shown = ", ".join(sorted(repr(v.item() if hasattr(v, "item") else v) for v in values)[:12])
+    raise DataError(f"{option} {text!r} must be a value of column {column!r}; got only {shown} in the data")
+
+
 def _literal(value: str | None) -> Any:
     """A CLI value as the data most likely holds it: int, then float, then the string."""
     if value is None:
@@ -212,7 +243,13 @@ def expectations_init(
     from govern.suites import profile_suite, save_suite
 
     loaded = load_fleet(fleet, strict=False)
-    (config,) = loaded.select([model])
+    if model in loaded.models:
+        config = loaded.models[model]
+    else:  # a new model: the fleet refuses it until its suite exists, which is what this command writes
+        from govern.config import ModelConfig, parse
+
+        models_dir = (loaded.path.parent / loaded.config.models_dir).resolve()
+        config = parse(ModelConfig, models_dir / f"{model}.yaml")
     path = loaded.expectations_dir / f"{config.suite_name}.json"
     if path.exists() and not force:
         _fail(f"{path} exists; pass --force to overwrite it")
@@ -254,13 +291,14 @@ def audit_fairness(
     from govern.fairness import fairness_report
 
     frame = read_table(data, what=f"--data {data}")
+    positive = _column_value(frame, label, positive_label, "--positive-label") if label else _literal(positive_label)
     report = fairness_report(
         frame,
         prediction=prediction,
         attributes=_split(group) or [],
-        favourable=_literal(favourable),
+        favourable=_column_value(frame, prediction, favourable, "--favourable"),
         label=label,
-        positive_label=_literal(positive_label),
+        positive_label=positive,
         score=score,
         min_group_size=min_group_size,
         intersectional=intersectional,

@@ -173,7 +173,9 @@ def profile_suite(model: ModelConfig, reference: pd.DataFrame) -> dict[str, Any]
 
     for feature in features:
         if feature in columns.categorical:
-            categories = sorted({str(v) for v in reference[feature].dropna().unique()})
+            # the column's own values (numbers stay numbers: GE compares 1 with "1" as different)
+            uniques = reference[feature].dropna().unique()
+            categories = sorted((v.item() if hasattr(v, "item") else v for v in uniques), key=str)
             expectations.append(
                 _expectation(
                     "expect_column_values_to_be_in_set",

@@ -186,3 +186,55 @@ def test_expectations_init_profiles_the_reference_into_a_suite(tmp_path: Path) -
     ]
     assert between and between[0]["meta"]["critical"]
     assert between[0]["kwargs"]["min_value"] > 0  # positive data: a scale change (x 1/1000) must fail it
+
+
+def test_expectations_init_writes_the_first_suite_of_a_new_model(tmp_path: Path) -> None:
+    from govern.validation import validate_batch
+
+    fleet = write_fleet(tmp_path)
+    (tmp_path / "expectations" / "loan.json").unlink()  # a new model: no suite yet, so the fleet refuses it
+    rng = np.random.default_rng(3)
+    reference = pd.DataFrame(
+        {
+            "id": range(400),
+            "ts": pd.Timestamp("2026-09-01"),
+            "income": rng.lognormal(11, 0.5, 400),
+            "region": rng.choice([1, 2, 3], 400),  # a categorical feature held as integer codes
+            "repaid": rng.integers(0, 2, 400),
+            "gender": rng.choice(["F", "M"], 400),
+        }
+    )
+    (tmp_path / "data" / "loan").mkdir(parents=True)
+    reference.to_parquet(tmp_path / "data" / "loan" / "reference.parquet")
+    result = runner.invoke(app, ["expectations", "init", "loan", "--fleet", str(fleet)])
+    assert result.exit_code == 0, result.output
+    suite = json.loads((tmp_path / "expectations" / "loan.json").read_text())
+    in_set = [e for e in suite["expectations"] if e["type"] == "expect_column_values_to_be_in_set"]
+    assert in_set[0]["kwargs"]["value_set"] == [1, 2, 3]
+    scored = reference.assign(approved=1, score=0.5)
+    assert not [o for o in validate_batch(scored, suite).failed if o.column == "region"]  # its own data passes
+
+
+@pytest.mark.parametrize(
+    ("values", "favourable"),
+    [([0, 1], "1"), (["0", "1"], "1"), ([False, True], "true"), (["N", "Y"], "Y")],
+)
+def test_audit_fairness_reads_the_favourable_value_in_the_columns_own_type(
+    tmp_path: Path, values: list[object], favourable: str
+) -> None:
+    frame = pd.DataFrame({"group": ["a"] * 40 + ["b"] * 40, "decision": [values[1]] * 60 + [values[0]] * 20})
+    path = tmp_path / "d.parquet"
+    frame.to_parquet(path)
+    out = tmp_path / "f.json"
+    args = ["audit", "fairness", "--data", str(path), "--prediction", "decision", "--group", "group"]
+    result = runner.invoke(app, [*args, "--favourable", favourable, "--json", str(out)])
+    assert result.exit_code == 0, result.output
+    rates = {g["group"]: g["selection_rate"] for g in json.loads(out.read_text())["groups"]}
+    assert rates == {"a": 1.0, "b": 0.5}
+
+
+def test_audit_fairness_refuses_a_favourable_value_the_column_never_holds(decisions: Path) -> None:
+    args = ["audit", "fairness", "--data", str(decisions), "--prediction", "approved", "--group", "gender"]
+    result = subprocess.run([GOVERN, *args, "--favourable", "yes"], capture_output=True, text=True)
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert "--favourable 'yes' must be a value of column 'approved'; got only 0, 1" in result.stderr
