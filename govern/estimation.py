@@ -426,8 +426,8 @@ def _start_fit_worker() -> None:
 
 
 class Fitter:
-    """Fits estimators in worker processes, started on the first fit (a night whose fits are all cached never
-    starts one).
+    """Fits estimators in worker processes (``govern.workers.WorkerPool``), started on the first fit: a night
+    whose fits are all cached never starts one.
 
     A fit is NannyML and scikit-learn computing metrics chunk by chunk over the reference, mostly Python that
     holds the GIL: in threads, four models' fits shared one core. Measured on the demo fleet (26 models, 2
@@ -436,43 +436,18 @@ class Fitter:
     """
 
     def __init__(self, workers: int = 2) -> None:
-        self.workers = workers
-        self._pool: Any = None
-        self._lock = threading.Lock()
+        from govern.workers import WorkerPool
+
+        self._pool = WorkerPool(workers, initializer=_start_fit_worker)
 
     def fit(
         self, scored_reference: pd.DataFrame, model: ModelConfig, *, version: str | None, metrics: list[str]
     ) -> FittedEstimators:
-        with self._lock:
-            if self._pool is None:
-                import multiprocessing
-                from concurrent.futures import ProcessPoolExecutor
-
-                self._pool = ProcessPoolExecutor(
-                    max_workers=self.workers,
-                    mp_context=multiprocessing.get_context("spawn"),
-                    initializer=_start_fit_worker,
-                )
-            pool = self._pool
-        from concurrent.futures.process import BrokenProcessPool
-
-        try:
-            fitted: FittedEstimators = pool.submit(
-                fit_estimators, scored_reference, model, version=version, metrics=metrics
-            ).result()
-        except BrokenProcessPool as exc:
-            # A worker died (killed, out of memory): this model's fit fails; the next fit starts a new pool.
-            with self._lock:
-                if self._pool is pool:
-                    self._pool = None
-            pool.shutdown(wait=False, cancel_futures=True)
-            raise EstimationError(
-                f"model {model.name!r}: the process fitting its estimators died before it finished ({exc})"
-            ) from exc
+        what = f"model {model.name!r}: fitting its estimators"
+        fitted: FittedEstimators = self._pool.run(
+            what, fit_estimators, scored_reference, model, version=version, metrics=metrics
+        )
         return fitted
 
     def close(self) -> None:
-        with self._lock:
-            if self._pool is not None:
-                self._pool.shutdown(wait=True, cancel_futures=True)
-                self._pool = None
+        self._pool.close()

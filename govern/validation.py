@@ -111,15 +111,14 @@ class Validator:
     """
 
     def __init__(self, workers: int = 1) -> None:
-        import multiprocessing
-        from concurrent.futures import ProcessPoolExecutor
+        from govern.workers import WorkerPool
 
-        self._pool = ProcessPoolExecutor(
-            max_workers=workers, mp_context=multiprocessing.get_context("spawn"), initializer=_get_batch_definition
-        )
+        self._pool = WorkerPool(workers, initializer=_get_batch_definition)
+        self._pool.start()  # GE's import (4-8 s) overlaps the first loads
 
     def validate(self, frame: pd.DataFrame, suite: dict[str, Any], *, source: str = "suite") -> ValidationResult:
-        return self._pool.submit(validate_batch, frame, suite, source=source).result()
+        result: ValidationResult = self._pool.run(f"{source}: validation", validate_batch, frame, suite, source=source)
+        return result
 
     def close(self) -> None:
-        self._pool.shutdown(wait=True, cancel_futures=True)
+        self._pool.close()

@@ -192,22 +192,3 @@ def test_fits_in_worker_processes_equal_fits_in_process(binary_model: ModelConfi
         local, batch, binary_model, night="2026-10-01"
     )
     assert pooled.reference_metrics == local.reference_metrics
-
-
-def test_a_dead_fitting_worker_fails_that_fit_and_the_next_fit_starts_a_new_one(binary_model: ModelConfig) -> None:
-    import os
-    import signal
-
-    from govern.estimation import Fitter
-
-    reference = binary_frame(3000, "2026-09-01", 15, seed=11)
-    fitter = Fitter(workers=1)
-    try:
-        fitter.fit(reference, binary_model, version="1", metrics=["roc_auc"])
-        (pid,) = fitter._pool._processes  # the one worker
-        os.kill(pid, signal.SIGKILL)
-        with pytest.raises(EstimationError, match="'loan'.*died"):
-            fitter.fit(reference, binary_model, version="1", metrics=["roc_auc"])
-        assert fitter.fit(reference, binary_model, version="1", metrics=["roc_auc"]).model == "loan"
-    finally:
-        fitter.close()
