@@ -125,7 +125,10 @@ def group_rates(
         score=score,
         what=what,
     )
-    score_order = None if columns.score is None else np.argsort(columns.score, kind="stable")
+    # the score order serves only the per-group AUC, which needs labels
+    score_order = None
+    if columns.score is not None and columns.label_positive is not None:
+        score_order = np.argsort(columns.score, kind="stable")
     tables = [
         _rates_of(grouping, columns, score_order) for grouping in _groupings(frame, attributes, intersectional, what)
     ]

@@ -28,8 +28,8 @@ def segment_stats(
     reference_positive_rate = the same over the whole reference; reference_share and
     reference_segment_positive_rate = the segment's share and rate in the reference (0 and None if absent).
     """
-    current_keys = batch[segment].astype("string").fillna("(missing)")
-    reference_keys = scored_reference[segment].astype("string").fillna("(missing)")
+    current_keys = _keys(batch[segment])
+    reference_keys = _keys(scored_reference[segment])
     current_positive = (batch[prediction] == positive_label).astype("float64")
     reference_positive = (scored_reference[prediction] == positive_label).astype("float64")
 
@@ -62,3 +62,16 @@ def segment_stats(
         )
         for key, row in zip(table.index, table.itertuples(index=False), strict=True)  # one row per client
     )
+
+
+def _keys(values: pd.Series) -> pd.Series:
+    """Segment values as text, the same on both sides whatever each side's dtype: client 7 is "7" whether an
+    inference log holds it as int64, as float64 (one null is enough) or as text, so it is never split in two."""
+    if pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values):
+        numbers = values.astype("float64")
+        text = numbers.astype("string")
+        whole = numbers.notna() & (numbers % 1 == 0)
+        text[whole] = numbers[whole].astype("int64").astype("string")
+    else:
+        text = values.astype("string")
+    return text.fillna("(missing)")

@@ -22,3 +22,16 @@ def test_hand_computed_shares_and_rates() -> None:
     assert a.reference_segment_positive_rate == pytest.approx(1 / 8)
     assert (b.n, b.share, b.reference_share, b.positive_rate) == (0, 0.0, 0.2, 0.0)
     assert all(s.reference_positive_rate == pytest.approx(0.1) for s in stats.values())
+
+
+def test_a_client_is_one_segment_whatever_dtype_each_side_holds_it_in() -> None:
+    reference = pd.DataFrame({"client": [1.0, 2.0, None, 1.0], "flag": [0, 1, 0, 0]})  # float: one null
+    batch = pd.DataFrame({"client": [1, 2, 2, 1], "flag": [0, 1, 1, 0]})  # int64
+    stats = {s.segment: s for s in segment_stats(batch, reference, segment="client", prediction="flag")}
+    assert set(stats) == {"1", "2", "(missing)"}
+    assert (stats["1"].share, stats["1"].reference_share) == (0.5, 0.5)
+    assert (stats["2"].share, stats["2"].reference_share) == (0.5, 0.25)
+    text = {
+        s.segment for s in segment_stats(batch.astype({"client": str}), reference, segment="client", prediction="flag")
+    }
+    assert text == set(stats)

@@ -136,6 +136,9 @@ def _fingerprint(layout: _Layout) -> str:
         here.parent / "suites.py",
         here.parent / "registry.py",
         here.parent / "config.py",
+        here.parent / "drift.py",  # the policies' drift thresholds are measured with it
+        here.parent / "segments.py",
+        here.parent / "data.py",  # writes the Parquet files
     ]
     for source in sources:
         digest.update(source.name.encode())
