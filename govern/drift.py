@@ -327,10 +327,15 @@ def _quantile_edges(ref: FloatArray, bins: int) -> FloatArray:
     low, high = ref[below], ref[above]
     step = high - low
     edges = np.unique(np.where(gamma >= 0.5, high - step * (1 - gamma), low + step * gamma))
-    # A value holding >= 1/bins of the reference gets its own bin [e, nextafter(e)), i.e. {e}.
-    heavy = (np.searchsorted(ref, edges, "right") - np.searchsorted(ref, edges, "left")) * bins >= n
-    if heavy.any():
-        edges = np.unique(np.concatenate([edges, np.nextafter(edges[heavy], np.inf)]))
+    # A value holding >= 1/bins of the reference gets its own bin [v, nextafter(v)), i.e. {v}. Its run in the
+    # sorted array is at least as long as the spacing of the quantile positions, so it holds one of them: the
+    # candidates are the values at those positions (not the interpolated edges, which may fall beside it).
+    candidates = np.unique(np.concatenate([low, high]))
+    heavy = candidates[
+        (np.searchsorted(ref, candidates, "right") - np.searchsorted(ref, candidates, "left")) * bins >= n
+    ]
+    if heavy.size:
+        edges = np.unique(np.concatenate([edges, heavy, np.nextafter(heavy, np.inf)]))
     return edges
 
 

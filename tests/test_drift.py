@@ -28,8 +28,9 @@ MESSAGE_FORM = re.compile(r"^column '[^']+': (.* )?must .*; got .* instead")
 def oracle_edges(x: np.ndarray, bins: int) -> np.ndarray:
     """The documented binning, written independently: np.quantile, plus a bin of its own for a heavy value."""
     edges = np.unique(np.quantile(x, np.arange(1, bins) / bins))
-    heavy = [e for e in edges if np.count_nonzero(x == e) * bins >= x.size]
-    return np.unique(np.concatenate([edges, np.nextafter(np.array(heavy, dtype=float), np.inf)]))
+    values, counts = np.unique(x, return_counts=True)
+    heavy = values[counts * bins >= x.size]  # every heavy value, whether or not a quantile lands on it
+    return np.unique(np.concatenate([edges, heavy, np.nextafter(heavy, np.inf)]))
 
 
 def oracle_proportions(x: np.ndarray, edges: np.ndarray) -> np.ndarray:
@@ -481,3 +482,23 @@ def test_a_listed_categorical_column_must_exist(frames: tuple[pd.DataFrame, pd.D
 def test_bad_arguments_raise_value_error(call, match: str) -> None:  # type: ignore[no-untyped-def]
     with pytest.raises(ValueError, match=re.escape(match)):
         call(pd.Series([1.0, 2.0], name="x"))
+
+
+@pytest.mark.parametrize(
+    "reference",
+    [
+        np.r_[np.full(100, 5.0), np.linspace(6, 10, 900)],  # exactly 1/bins at the start
+        np.r_[np.linspace(0, 4, 450), np.full(101, 5.0), np.linspace(6, 10, 449)],  # just over, in the middle
+        np.r_[np.full(101, 1e-6), np.linspace(1, 9, 904)],  # zero-inflated, zeros a hair off 0
+    ],
+)
+def test_a_heavy_value_between_quantile_edges_still_gets_a_bin_of_its_own(reference: np.ndarray) -> None:
+    values, counts = np.unique(reference, return_counts=True)
+    heavy = float(values[np.argmax(counts)])
+    edges = _quantile_edges(np.sort(reference), 10)
+    assert heavy in edges and np.nextafter(heavy, np.inf) in edges
+    np.testing.assert_array_equal(edges, oracle_edges(reference, 10))
+    # its mass moving to a neighbouring value inside the same quantile bin is drift
+    moved = np.where(reference == heavy, np.nextafter(heavy, np.inf) + 1e-3, reference)
+    result = column_drift(pd.Series(reference, name="x"), pd.Series(moved, name="x"), bins=10)
+    assert result.jensen_shannon is not None and result.jensen_shannon > 0.2
