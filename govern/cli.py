@@ -271,7 +271,7 @@ def _fraction(value: float | None) -> str:
 
 @audit_app.command("fairness")
 def audit_fairness(
-    data: Path = typer.Option(..., "--data", help="CSV or Parquet file.", exists=True, dir_okay=False),
+    data: str = typer.Option(..., "--data", help="CSV or Parquet file: a local path or an fsspec URI."),
     prediction: str = typer.Option(..., "--prediction", help="Column of predicted labels."),
     group: list[str] = typer.Option(..., "--group", help="Protected attribute column; repeat for several."),
     label: str | None = typer.Option(None, "--label", help="Column of true labels (enables TPR/FPR/FNR)."),
@@ -280,7 +280,9 @@ def audit_fairness(
     positive_label: str = typer.Option("1", "--positive-label", help="The positive class of label/prediction."),
     min_group_size: int = typer.Option(30, "--min-group-size", min=1, help="Smaller groups get no verdict."),
     min_impact_ratio: float = typer.Option(0.8, "--min-impact-ratio", help="Four-fifths rule threshold."),
-    intersectional: bool = typer.Option(True, "--intersectional/--no-intersectional"),
+    intersectional: bool = typer.Option(
+        True, "--intersectional/--no-intersectional", help="Also judge intersections of several --group."
+    ),
     json_path: Path | None = typer.Option(None, "--json", help="Write the report as JSON here."),
 ) -> None:
     """Fairness of any table's predictions across groups: selection rate, impact ratio (four-fifths rule),
@@ -290,12 +292,15 @@ def audit_fairness(
     from govern.data import read_table
     from govern.fairness import fairness_report
 
+    attributes = list(dict.fromkeys(_split(group) or []))  # a column named twice is judged once
+    if not attributes:
+        _fail("--group must name at least one protected attribute column")
     frame = read_table(data, what=f"--data {data}")
     positive = _column_value(frame, label, positive_label, "--positive-label") if label else _literal(positive_label)
     report = fairness_report(
         frame,
         prediction=prediction,
-        attributes=_split(group) or [],
+        attributes=attributes,
         favourable=_column_value(frame, prediction, favourable, "--favourable"),
         label=label,
         positive_label=positive,
@@ -342,8 +347,8 @@ def audit_fairness(
 
 @audit_app.command("drift")
 def audit_drift(
-    reference: Path = typer.Option(..., "--reference", help="CSV or Parquet file.", exists=True, dir_okay=False),
-    current: Path = typer.Option(..., "--current", help="CSV or Parquet file.", exists=True, dir_okay=False),
+    reference: str = typer.Option(..., "--reference", help="CSV or Parquet file: a local path or an fsspec URI."),
+    current: str = typer.Option(..., "--current", help="CSV or Parquet file: a local path or an fsspec URI."),
     columns: list[str] | None = typer.Option(None, "--columns", help="Columns to compare (default: shared)."),
     categorical: list[str] | None = typer.Option(
         None, "--categorical", help="Numeric columns to treat as categorical."

@@ -238,3 +238,16 @@ def test_audit_fairness_refuses_a_favourable_value_the_column_never_holds(decisi
     result = subprocess.run([GOVERN, *args, "--favourable", "yes"], capture_output=True, text=True)
     assert result.returncode == 2 and "Traceback" not in result.stderr
     assert "--favourable 'yes' must be a value of column 'approved'; got only 0, 1" in result.stderr
+
+
+def test_audits_take_fsspec_uris_and_a_group_named_twice_once(decisions: Path, tmp_path: Path) -> None:
+    out = tmp_path / "f.json"
+    uri = f"file://{decisions}"
+    args = ["audit", "fairness", "--data", uri, "--prediction", "approved", "--group", "race", "--group", "race,race"]
+    result = runner.invoke(app, [*args, "--json", str(out)])
+    assert result.exit_code == 0, result.output
+    assert {g["attribute"] for g in json.loads(out.read_text())["groups"]} == {"race"}
+    drift = runner.invoke(app, ["audit", "drift", "--reference", uri, "--current", uri, "--json", str(out)])
+    assert drift.exit_code == 0, drift.output
+    empty = runner.invoke(app, ["audit", "fairness", "--data", uri, "--prediction", "approved", "--group", ","])
+    assert empty.exit_code == 2 and "--group must name at least one" in empty.output
