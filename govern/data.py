@@ -5,9 +5,10 @@ Checks happen once, here at the boundary, with messages that name the model, the
 
 from __future__ import annotations
 
+import contextlib
 import os
 import tempfile
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -79,34 +80,42 @@ def require_numeric(frame: pd.DataFrame, columns: Iterable[str], *, what: str) -
         raise DataError(f"{what}: columns must be numeric; got {', '.join(wrong)} instead")
 
 
-def write_bytes_atomic(path: Path, payload: bytes) -> None:
-    """Write a file so that readers see the old file or the new one, never half of one."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(payload)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+# The process's umask, read once at import (reading it means setting it, which is not thread-safe later).
+_UMASK = os.umask(0o022)
+os.umask(_UMASK)
 
 
-def write_atomic(path: Path, text: str) -> None:
-    """Write UTF-8 text atomically (temporary file in the same folder, then rename)."""
-    write_bytes_atomic(path, text.encode("utf-8"))
-
-
-def write_frame_atomic(path: Path, frame: pd.DataFrame, **kwargs: Any) -> None:
-    """Write a Parquet file atomically (temporary file in the same folder, then rename)."""
+@contextlib.contextmanager
+def _replacing(path: Path) -> Iterator[str]:
+    """A temporary file beside ``path`` to write; on success it is synced, given the permissions a plain
+    ``open`` would give (mkstemp's are 0600: results and reports are for other people to read) and renamed
+    over ``path``, so readers see the old file or the new one, never half of one. On failure it is removed."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     os.close(fd)
     try:
-        frame.to_parquet(tmp, index=False, **kwargs)
+        yield tmp
+        with open(tmp, "rb+") as handle:
+            os.fsync(handle.fileno())
+        os.chmod(tmp, 0o666 & ~_UMASK)
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def write_bytes_atomic(path: Path, payload: bytes) -> None:
+    """Write a file atomically (see ``_replacing``)."""
+    with _replacing(path) as tmp, open(tmp, "wb") as handle:
+        handle.write(payload)
+
+
+def write_atomic(path: Path, text: str) -> None:
+    """Write UTF-8 text atomically."""
+    write_bytes_atomic(path, text.encode("utf-8"))
+
+
+def write_frame_atomic(path: Path, frame: pd.DataFrame, **kwargs: Any) -> None:
+    """Write a Parquet file atomically."""
+    with _replacing(path) as tmp:
+        frame.to_parquet(tmp, index=False, **kwargs)
