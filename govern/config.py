@@ -434,6 +434,28 @@ def _did_you_mean(name: str, choices: Any) -> str:
     return f" (did you mean {close[0]!r}?)" if close else ""
 
 
+class _UniqueKeyLoader(yaml.SafeLoader):
+    """YAML's safe loader, refusing a key repeated in one mapping (plain YAML keeps the last silently)."""
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+        seen: set[Any] = set()
+        for key_node, _ in node.value:
+            key = self.construct_object(key_node, deep=deep)
+            if key in seen:
+                raise yaml.constructor.ConstructorError(
+                    None, None, f"found the key {key!r} twice in one mapping", key_node.start_mark
+                )
+            seen.add(key)
+        return super().construct_mapping(node, deep=deep)
+
+
+#: Metrics NannyML can estimate and compute, by problem type: a policy's SLA metric must be one of them.
+SLA_METRICS = {
+    "binary_classification": ("roc_auc", "f1", "precision", "recall", "specificity", "accuracy", "average_precision"),
+    "regression": ("mae", "mape", "mse", "msle", "rmse", "rmsle"),
+}
+
+
 def _read_yaml(path: Path) -> Any:
     try:
         text = path.read_text(encoding="utf-8")
@@ -442,7 +464,7 @@ def _read_yaml(path: Path) -> Any:
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(f"{path}: must be a readable UTF-8 file; got {type(exc).__name__}: {exc}") from exc
     try:
-        return yaml.safe_load(text)
+        return yaml.load(text, Loader=_UniqueKeyLoader)  # a SafeLoader subclass: safe
     except yaml.YAMLError as exc:
         raise ConfigError(f"{path}: must be valid YAML; got a parse error instead: {exc}") from exc
 
@@ -491,11 +513,19 @@ def load_fleet(path: str | Path, *, strict: bool = True) -> Fleet:
         raise ConfigError(f"{path}: models_dir must be a folder; got {str(models_dir)!r}, which is not one")
 
     policies: dict[str, PolicyConfig] = {}
+    policy_errors: list[str] = []
     for file in sorted(policies_dir.glob("*.yaml")) if policies_dir.is_dir() else []:
-        policy: PolicyConfig = parse(PolicyConfig, file)
+        try:
+            policy: PolicyConfig = parse(PolicyConfig, file)
+        except ConfigError as exc:
+            policy_errors.append(str(exc))
+            continue
         if policy.name != file.stem:
-            raise ConfigError(f"{file}: name must equal the file name {file.stem!r}; got {policy.name!r} instead")
+            policy_errors.append(f"{file}: name must equal the file name {file.stem!r}; got {policy.name!r} instead")
+            continue
         policies[policy.name] = policy
+    if policy_errors:  # every model may depend on a policy: the fleet stops, naming every broken file
+        raise ConfigError("\n".join(policy_errors))
     missing_defaults = [
         f"{path}: default_policies: policy {name!r} must exist in {policies_dir}; it does not"
         f"{_did_you_mean(name, policies)}"
@@ -513,7 +543,7 @@ def load_fleet(path: str | Path, *, strict: bool = True) -> Fleet:
     for file in sorted(models_dir.glob("*.yaml")):
         try:
             model = _load_model(file, policies, policies_dir, expectations_dir)
-            effective_rules(model, policies, config.default_policies)  # conflicts between policies, now
+            _check_rules(file, model, effective_rules(model, policies, config.default_policies))
             other = registry_names.setdefault(model.registry.name, model.name)
             if other != model.name:
                 raise ConfigError(
@@ -549,3 +579,14 @@ def _load_model(file: Path, policies: dict[str, PolicyConfig], policies_dir: Pat
     if problems:
         raise ConfigError("\n".join(problems))
     return model
+
+
+def _check_rules(file: Path, model: ModelConfig, rules: EffectiveRules) -> None:
+    """What only the merged rules can tell: an SLA metric the model's problem type has."""
+    metric = rules.get("performance", "metric")
+    allowed = SLA_METRICS.get(model.problem_type.value, ())
+    if metric is not None and metric.value not in allowed:
+        raise ConfigError(
+            f"{file}: performance.metric (from {metric.source}) must be one of {', '.join(allowed)} for a "
+            f"{model.problem_type.value} model; got {metric.value!r} instead"
+        )

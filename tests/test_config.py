@@ -156,9 +156,8 @@ def test_every_threshold_field_has_a_merge_rule() -> None:
 def test_maximum_takes_the_lower_ceiling(tmp_path: Path) -> None:
     a = {"performance": {"metric": "mae", "maximum": 12.0}}
     b = {"performance": {"metric": "mae", "maximum": 10.0}}
-    assert (
-        load_fleet(_two_policies(tmp_path, a, b, thresholds={})).rules("loan").value("performance", "maximum") == 10.0
-    )
+    path = _two_policies(tmp_path, a, b, thresholds={}, problem_type="regression")
+    assert load_fleet(path).rules("loan").value("performance", "maximum") == 10.0
 
 
 def test_policies_disagreeing_on_the_sla_metric_are_an_error_unless_the_model_chooses(tmp_path: Path) -> None:
@@ -183,3 +182,25 @@ def test_an_unreadable_model_file_is_that_models_error(tmp_path: Path) -> None:
     fleet = load_fleet(path, strict=False)
     assert list(fleet.models) == ["loan"]
     assert "other.yaml: must be a readable UTF-8 file" in fleet.broken["other"]
+
+
+def test_an_sla_metric_the_problem_type_lacks_is_that_models_error(tmp_path: Path) -> None:
+    path = _two_policies(tmp_path, {"performance": {"metric": "mae"}}, {}, thresholds={})
+    fleet = load_fleet(path, strict=False)
+    assert "performance.metric (from a) must be one of roc_auc" in fleet.broken["loan"]
+    assert "binary_classification model; got 'mae' instead" in fleet.broken["loan"]
+
+
+def test_a_key_given_twice_is_an_error(tmp_path: Path) -> None:
+    path = write_fleet(tmp_path)
+    model_file = path.parent / "models" / "loan.yaml"
+    model_file.write_text(model_file.read_text() + "risk_tier: low\n")
+    fleet = load_fleet(path, strict=False)
+    assert "must be valid YAML" in fleet.broken["loan"] and "found the key 'risk_tier' twice" in fleet.broken["loan"]
+
+
+def test_every_broken_policy_file_is_reported_at_once(tmp_path: Path) -> None:
+    policies = {"a": {"name": "a", "colour": 1}, "b": {"name": "not_b"}}
+    path = write_fleet(tmp_path, policies=policies, fleet={"default_policies": []})
+    with pytest.raises(ConfigError, match=r"(?s)a.yaml: colour: unknown key.*b.yaml: name must equal"):
+        load_fleet(path)
