@@ -23,8 +23,9 @@ DEMO_NIGHTS = [night.isoformat() for night in DEMO_DATES]
 
 
 class DemoRun:
-    def __init__(self, root: Path, summaries: list[dict[str, Any]]) -> None:
+    def __init__(self, root: Path, summaries: list[dict[str, Any]], changed_files: tuple[Path, ...]) -> None:
         self.root = root
+        self.changed_files = changed_files
         self.fleet_path = root / "configs" / "fleet.yaml"
         self.runs = root / "runs"
         self.summaries = summaries
@@ -54,9 +55,13 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> DemoRun:
     shutil.copytree(ROOT / "configs", root / "configs")
     shutil.copytree(ROOT / "expectations", root / "expectations")
     fleet_path = root / "configs" / "fleet.yaml"
-    build_demo(fleet_path)
+    built = build_demo(fleet_path)
     summaries = backfill(fleet_path=fleet_path, start=DEMO_DATES[0], end=DEMO_DATES[-1])
-    return DemoRun(root, summaries)
+    return DemoRun(root, summaries, built.changed_files)
+
+
+def test_the_committed_configs_and_suites_are_what_the_generator_writes(demo: DemoRun) -> None:
+    assert demo.changed_files == ()  # a build over the committed configs/ and expectations/ leaves them as they are
 
 
 def test_every_model_is_recorded_every_night_without_errors(demo: DemoRun) -> None:
