@@ -163,12 +163,13 @@ def run_nightly(
     fleet: Path = FleetOption,
 ) -> None:
     """Run the nightly governance flow over the fleet for one night."""
+    night = _night(date)  # a bad date is an error before anything starts
     fleet_config = _prepare(fleet)
     fleet_config.select(_split(models))  # an unknown model is an error before Prefect starts
     from flows.nightly import nightly
 
     summary = nightly.with_options(task_runner=_task_runner(fleet_config))(
-        fleet_path=fleet.resolve(), night=_night(date), models=_split(models)
+        fleet_path=fleet.resolve(), night=night, models=_split(models)
     )
     _print_summary(summary)
     typer.echo(f"\nresults: {fleet_config.output_dir / summary['night']}")

@@ -251,3 +251,10 @@ def test_audits_take_fsspec_uris_and_a_group_named_twice_once(decisions: Path, t
     assert drift.exit_code == 0, drift.output
     empty = runner.invoke(app, ["audit", "fairness", "--data", uri, "--prediction", "approved", "--group", ","])
     assert empty.exit_code == 2 and "--group must name at least one" in empty.output
+
+
+def test_a_bad_date_is_refused_before_anything_starts(tmp_path: Path) -> None:
+    fleet = write_fleet(tmp_path)
+    result = runner.invoke(app, ["run", "nightly", "--date", "2026-13-01", "--fleet", str(fleet)])
+    assert result.exit_code == 2 and "--date must be an ISO date" in result.output
+    assert not (tmp_path / "state").exists()  # no state folder, no Prefect home
