@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from govern.demo.spec import (
+from demo.spec import (
     BinaryTarget,
     Categorical,
     Contraction,
@@ -36,6 +36,7 @@ from govern.demo.spec import (
 
 DEMO_NIGHTS: tuple[date, ...] = tuple(date(2026, 10, 1) + timedelta(days=i) for i in range(30))
 """The 30 nights of the demo: 2026-10-01 .. 2026-10-30."""
+FIRST_NIGHT, LAST_NIGHT = DEMO_NIGHTS[0], DEMO_NIGHTS[-1]
 
 REFERENCE_START = date(2026, 9, 1)
 REFERENCE_DAYS = 20

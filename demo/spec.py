@@ -1,6 +1,6 @@
 """The vocabulary of the demo fleet: how a model's population, ground truth, versions and incidents are
-declared. ``govern.demo.generate`` turns a ``ModelSpec`` into data and fitted models; ``govern.demo.fleet``
-declares the fleet with it.
+declared. ``demo.generate`` turns a ``ModelSpec`` into data and fitted models; ``demo.models`` declares the
+fleet's models with it, one module per business unit.
 
 Populations use a Gaussian copula: every column starts as a standard normal draw ``z``, correlated through
 shared latent factors (``loadings``) and shifted by earlier categorical columns (``shift_by``), then mapped

@@ -27,13 +27,16 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+import govern
+from demo import configs
+from demo.contacts import contacts
+from demo.fleet import FLEET
+from demo.generate import DEMO_NIGHTS, GeneratedModel, generate_model, score
+from demo.incidents import INCIDENTS
+from demo.noise import SEGMENT_MIN_ROWS, NoiseSummary, drift_measures, segment_noise
+from demo.spec import ModelSpec
 from govern.config import Fleet, FleetConfig, ModelConfig, PolicyConfig, parse
 from govern.data import write_atomic, write_frame_atomic
-from govern.demo import configs
-from govern.demo.fleet import FLEET, INCIDENTS, contacts
-from govern.demo.generate import DEMO_NIGHTS, GeneratedModel, generate_model, score
-from govern.demo.noise import SEGMENT_MIN_ROWS, NoiseSummary, drift_measures, segment_noise
-from govern.demo.spec import ModelSpec
 from govern.suites import profile_suite, suite_json
 
 FLEET_NAME = "demo"
@@ -130,18 +133,20 @@ def _layout(fleet_path: Path) -> _Layout:
 def _fingerprint(layout: _Layout) -> str:
     """Changes when the generator, the libraries that shape its output, or the layout change."""
     digest = hashlib.sha256()
-    here = Path(__file__).resolve().parent
+    demo_root = Path(__file__).resolve().parent
+    core = Path(govern.__file__).resolve().parent
     sources = [
-        *sorted(here.glob("*.py")),
-        here.parent / "suites.py",
-        here.parent / "registry.py",
-        here.parent / "config.py",
-        here.parent / "drift.py",  # the policies' drift thresholds are measured with it
-        here.parent / "segments.py",
-        here.parent / "data.py",  # writes the Parquet files
+        *sorted(demo_root.rglob("*.py")),  # the generator, with the model specs under models/
+        core / "suites.py",
+        core / "registry.py",
+        core / "config.py",
+        core / "drift.py",  # the policies' drift thresholds are measured with it
+        core / "segments.py",
+        core / "data.py",  # writes the Parquet files
     ]
     for source in sources:
-        digest.update(source.name.encode())
+        package_root = demo_root if source.is_relative_to(demo_root) else core
+        digest.update(source.relative_to(package_root.parent).as_posix().encode())  # demo/models/hr.py, ...
         digest.update(source.read_bytes())
     for package in _FINGERPRINT_PACKAGES:
         try:
