@@ -26,22 +26,27 @@ import pandas as pd
 
 from govern.config import ModelConfig, ProblemType
 from govern.errors import EstimationError
+from govern.metrics import METRICS, metric_names, score
 from govern.results import MetricValue, ReconstructionDrift
 
 MIN_REFERENCE_DAYS = 6
 FALLBACK_REFERENCE_CHUNKS = 10
 CACHE_FORMAT = 1
 
+#: Reported for every model, whatever its SLA metric: catalogue names of the problem type (a test checks it).
+#: Not the whole catalogue: DLE fits one LightGBM model per metric, and msle/rmsle refuse negative values.
 CLASSIFICATION_METRICS = ("roc_auc", "f1", "precision", "recall", "accuracy")
 REGRESSION_METRICS = ("mae", "rmse", "mape")
-LOWER_IS_BETTER = frozenset({"mae", "rmse", "mape", "mse", "msle", "rmsle"})
+#: Error metrics, from the catalogue (govern.policy reads it to know which way a metric gets worse).
+LOWER_IS_BETTER = frozenset(name for name, entry in METRICS.items() if not entry.higher_is_better)
 
 # Internal column names: the positive class mapped to 1 so string labels work, and one timestamp per chunk.
 Y_TRUE, Y_PRED, Y_SCORE, CHUNK_TS = "__y_true", "__y_pred", "__y_score", "__chunk_ts"
 
 
 def metrics_for(model: ModelConfig, sla_metric: str | None) -> list[str]:
-    """The metrics reported for a model: the standard set for its problem type plus its SLA metric."""
+    """The metrics reported for a model: the standard set for its problem type plus its SLA metric (a catalogue
+    name of the model's problem type, as the configuration checked)."""
     base = REGRESSION_METRICS if model.problem_type is ProblemType.REGRESSION else CLASSIFICATION_METRICS
     metrics = list(base)
     if sla_metric and sla_metric not in metrics:
@@ -57,8 +62,9 @@ _STRINGS_SAVED: bool | None = None
 @contextlib.contextmanager
 def _plain_strings() -> Iterator[None]:
     """NannyML's DLE and reconstruction drift write text columns back into frames and reshape them, which
-    pandas 3's Arrow-backed strings refuse: turn string inference off while NannyML runs (the fix in
-    STACK_NOTES; converting to object columns beforehand is not enough, NannyML re-creates them).
+    pandas 3's Arrow-backed strings refuse ("ArrowStringArray does not support reshape"): turn string
+    inference off while NannyML runs (converting to object columns beforehand is not enough, NannyML
+    re-creates them).
 
     The option is process-global, so ``pd.option_context`` is not safe across threads (one model's thread
     leaving it would switch inference back on under another model's fit): the option is switched off by the
@@ -338,24 +344,15 @@ def realized_performance(
 
 
 def metric_on_labelled(frame: pd.DataFrame, model: ModelConfig, metric: str) -> float | None:
-    """One metric over a whole labelled frame (scikit-learn's definitions, which NannyML's calculators use)."""
-    from sklearn import metrics as sk
-
+    """One catalogue metric over a whole labelled frame, as NannyML's realized calculator computes it
+    (``govern.metrics.score``); None where it is undefined on this frame (e.g. a single class for roc_auc)."""
+    if metric not in metric_names(model.problem_type):
+        raise EstimationError(
+            f"model {model.name!r}: the metric must be one of {', '.join(metric_names(model.problem_type))} for a "
+            f"{model.problem_type.value} model; got {metric!r} instead"
+        )
     data = _prepare(frame, model, night="2000-01-01", with_target=True)
-    y_true, y_pred = data[Y_TRUE], data[Y_PRED]
-    functions: dict[str, Any] = {
-        "roc_auc": lambda: sk.roc_auc_score(y_true, data[Y_SCORE]),
-        "f1": lambda: sk.f1_score(y_true, y_pred, zero_division=0),
-        "precision": lambda: sk.precision_score(y_true, y_pred, zero_division=0),
-        "recall": lambda: sk.recall_score(y_true, y_pred, zero_division=0),
-        "accuracy": lambda: sk.accuracy_score(y_true, y_pred),
-        "mae": lambda: sk.mean_absolute_error(y_true, y_pred),
-        "rmse": lambda: sk.root_mean_squared_error(y_true, y_pred),
-        "mape": lambda: sk.mean_absolute_percentage_error(y_true, y_pred),
-    }
-    if metric not in functions or (model.problem_type is ProblemType.BINARY and y_true.nunique() < 2):
-        return None
-    return float(functions[metric]())
+    return score(metric, y_true=data[Y_TRUE], y_pred=data[Y_PRED], y_score=data.get(Y_SCORE))
 
 
 # ---------------------------------------------------------------------------------------------- caching
