@@ -16,12 +16,25 @@ import difflib
 import enum
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, ClassVar
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
+from govern import rulebook
 from govern.errors import ConfigError
+from govern.rulebook import Severity
+
+__all__ = ["Severity"]  # re-exported: config and results speak of severities
 
 Name = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]*$", max_length=64)]
 Fraction = Annotated[float, Field(ge=0.0, le=1.0)]
@@ -39,20 +52,6 @@ class ProblemType(enum.StrEnum):
     @property
     def is_classification(self) -> bool:
         return self is not ProblemType.REGRESSION
-
-
-class Severity(enum.StrEnum):
-    """Ordered from least to most urgent; ``rank`` gives the order."""
-
-    INFO = "info"
-    LOW = "low"
-    MEDIUM = "medium"
-    HIGH = "high"
-    CRITICAL = "critical"
-
-    @property
-    def rank(self) -> int:
-        return list(Severity).index(self)
 
 
 class RiskTier(enum.StrEnum):
@@ -137,67 +136,78 @@ class ColumnRoles(_Strict):
         return [c for c in self.features if c not in self.categorical]
 
 
-class PerformanceRules(_Strict):
+class _Section(_Strict):
+    """One section of a rule set: thresholds of the rulebook (``govern.rulebook``), each optional. An unset
+    threshold falls to the next layer (another policy, the model's overrides) and then to the rulebook's
+    default. Ranges, directions and defaults are the rulebook's; this class only declares the YAML keys."""
+
+    section: ClassVar[str]
+    severity: Severity | None = None
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _in_range(cls, value: Any, info: ValidationInfo) -> Any:
+        # before pydantic's coercion, so that `true` is not taken for 1.0 nor "0.8" for a number
+        if value is not None and info.field_name != "severity":
+            rulebook.spec(cls.section, str(info.field_name)).check_value(value)
+        return value
+
+
+def _declared(section: str, name: str) -> Any:
+    """The field of a rulebook threshold: unset by default, documented from the rulebook."""
+    entry = rulebook.spec(section, name)
+    return Field(None, description=f"{entry.meaning} ({entry.kind}, {entry.unit})")
+
+
+class PerformanceRules(_Section):
     """SLA on the model's performance: estimated (no labels) and realized (labels arrived)."""
 
-    metric: str | None = Field(None, description="SLA metric, e.g. roc_auc, f1, precision, recall, mae, rmse")
-    minimum: float | None = Field(None, description="for higher-is-better metrics (roc_auc, f1, ...)")
-    maximum: float | None = Field(None, description="for lower-is-better metrics (mae, rmse, mape)")
-    max_drop: float | None = Field(
-        None,
-        ge=0,
-        description="largest tolerated fall below the reference value; for error metrics (mae, rmse, mape) the "
-        "largest tolerated relative rise (0.1 = 10 %)",
-    )
-    max_version_regression: float | None = Field(
-        None,
-        ge=0,
-        description="how much worse the serving version may be than the version before it, on the same reference "
-        "set: ROC AUC points for classifiers, relative rise of the SLA error metric for regressors",
-    )
-    severity: Severity = Severity.HIGH
+    section: ClassVar[str] = "performance"
+    metric: str | None = _declared("performance", "metric")
+    minimum: float | None = _declared("performance", "minimum")
+    maximum: float | None = _declared("performance", "maximum")
+    max_drop: float | None = _declared("performance", "max_drop")
+    max_version_regression: float | None = _declared("performance", "max_version_regression")
 
 
-class DriftRules(_Strict):
+class DriftRules(_Section):
     """Limits on effect sizes, which stay meaningful at any n (a bare p-value fires on every large batch)."""
 
-    max_jensen_shannon: Fraction | None = Field(None, description="Jensen-Shannon distance, base 2, in [0, 1]")
-    max_psi: float | None = Field(None, ge=0)
-    max_wasserstein: float | None = Field(None, ge=0, description="Wasserstein distance / reference std")
-    max_prediction_jensen_shannon: Fraction | None = None
-    max_reconstruction_error_increase: float | None = Field(
-        None, ge=0, description="multivariate: relative rise of the data reconstruction error over reference"
-    )
-    min_features_drifted_for_finding: Annotated[int, Field(ge=1)] = 1
-    severity: Severity = Severity.MEDIUM
+    section: ClassVar[str] = "drift"
+    max_jensen_shannon: float | None = _declared("drift", "max_jensen_shannon")
+    max_psi: float | None = _declared("drift", "max_psi")
+    max_wasserstein: float | None = _declared("drift", "max_wasserstein")
+    max_prediction_jensen_shannon: float | None = _declared("drift", "max_prediction_jensen_shannon")
+    max_reconstruction_error_increase: float | None = _declared("drift", "max_reconstruction_error_increase")
+    min_features_drifted_for_finding: int | None = _declared("drift", "min_features_drifted_for_finding")
 
 
-class FairnessRules(_Strict):
-    min_impact_ratio: Fraction | None = Field(None, description="four-fifths rule: 0.8")
-    max_demographic_parity_difference: Fraction | None = None
-    max_equal_opportunity_difference: Fraction | None = None
-    max_equalized_odds_difference: Fraction | None = None
-    max_fpr_difference: Fraction | None = None
-    max_fnr_difference: Fraction | None = None
-    min_group_size: Annotated[int, Field(ge=1)] | None = Field(None, description="smaller groups get no verdict")
-    intersectional: bool | None = Field(None, description="judge intersections of attributes too; default: true")
-    severity: Severity = Severity.HIGH
+class FairnessRules(_Section):
+    section: ClassVar[str] = "fairness"
+    min_impact_ratio: float | None = _declared("fairness", "min_impact_ratio")
+    max_demographic_parity_difference: float | None = _declared("fairness", "max_demographic_parity_difference")
+    max_equal_opportunity_difference: float | None = _declared("fairness", "max_equal_opportunity_difference")
+    max_equalized_odds_difference: float | None = _declared("fairness", "max_equalized_odds_difference")
+    max_fpr_difference: float | None = _declared("fairness", "max_fpr_difference")
+    max_fnr_difference: float | None = _declared("fairness", "max_fnr_difference")
+    min_group_size: int | None = _declared("fairness", "min_group_size")
+    intersectional: bool | None = _declared("fairness", "intersectional")
 
 
-class DataQualityRules(_Strict):
+class DataQualityRules(_Section):
     """How failed expectations are judged; an expectation is critical when its meta says ``critical: true``."""
 
-    max_unexpected_fraction: Fraction | None = None
-    severity: Severity = Severity.HIGH
+    section: ClassVar[str] = "data_quality"
+    max_unexpected_fraction: float | None = _declared("data_quality", "max_unexpected_fraction")
 
 
-class SegmentRules(_Strict):
+class SegmentRules(_Section):
     """Per API client: a client whose share of traffic or positive rate departs from reference."""
 
-    max_share_increase: Fraction | None = Field(None, description="absolute rise of a client's share of rows")
-    max_positive_rate_ratio: float | None = Field(None, ge=1, description="client rate / overall rate")
-    min_rows: Annotated[int, Field(ge=1)] = 50
-    severity: Severity = Severity.MEDIUM
+    section: ClassVar[str] = "segments"
+    max_share_increase: float | None = _declared("segments", "max_share_increase")
+    max_positive_rate_ratio: float | None = _declared("segments", "max_positive_rate_ratio")
+    min_rows: int | None = _declared("segments", "min_rows")
 
 
 class Rules(_Strict):
@@ -268,101 +278,91 @@ class FleetConfig(_Strict):
 
 @dataclass(frozen=True)
 class Threshold:
-    """One threshold in force, with the policy (or override) it came from, for the audit trail."""
+    """One threshold in force, with where it came from: ``default`` (the rulebook), a policy's name, or
+    ``models/<name>.yaml`` (the model's own override)."""
 
-    value: float | int | bool
+    value: float | int | bool | str
     source: str
+
+
+DEFAULT_SOURCE = "default"
 
 
 @dataclass(frozen=True)
 class EffectiveRules:
-    """The rules in force for one model: the strictest of its policies, then its own overrides.
+    """The rules in force for one model: the strictest of its policies, then its own overrides, then the
+    rulebook's defaults for whatever is still unset. Computed once per model and night.
 
-    ``get("fairness", "min_impact_ratio")`` returns a ``Threshold`` or None when no policy sets it.
+    ``get("fairness", "min_impact_ratio")`` returns a ``Threshold``, or None when the threshold is off.
     """
 
     thresholds: dict[tuple[str, str], Threshold]
-    severities: dict[str, Severity]
+    severities: dict[str, Severity] = field(default_factory=dict)
 
     def get(self, section: str, name: str) -> Threshold | None:
+        rulebook.spec(section, name)  # a typo is an error, not a threshold that is never in force
         return self.thresholds.get((section, name))
 
-    def value(self, section: str, name: str, default: Any = None) -> Any:
-        found = self.thresholds.get((section, name))
-        return default if found is None else found.value
+    def value(self, section: str, name: str) -> Any:
+        found = self.get(section, name)
+        return None if found is None else found.value
 
     def severity(self, section: str) -> Severity:
-        """The section's severity: the highest a policy set, else the model's override, else the section's
-        declared default (e.g. HIGH for performance and fairness)."""
-        found = self.severities.get(section)
-        return found if found is not None else getattr(Rules(), section).severity
+        """The section's severity: the highest a policy set, the model's override, else the rulebook's."""
+        return self.severities.get(section, rulebook.SECTION_SEVERITY[section])
 
-    def to_dict(self) -> dict[str, Any]:
-        out: dict[str, dict[str, Any]] = {}
-        for (section, name), threshold in sorted(self.thresholds.items()):
-            out.setdefault(section, {})[name] = {"value": threshold.value, "source": threshold.source}
-        return out
-
-
-#: Thresholds where a higher value is stricter (a higher floor on performance or on the impact ratio).
-_HIGHER_IS_STRICTER = frozenset({"minimum", "min_impact_ratio"})
-#: Thresholds where a lower value is stricter besides every ``max_*`` limit: a lower ceiling on an error
-#: metric, and the size gates (a smaller group, client or count of drifted features still gets a verdict).
-_LOWER_IS_STRICTER = frozenset({"maximum", "min_group_size", "min_rows", "min_features_drifted_for_finding"})
-
-
-def _strictest(name: str, old: Any, new: Any) -> Any:
-    """The stricter of two values of one threshold. Every threshold field has a rule here (a test checks it):
-    a field without one raises rather than being merged by a guess."""
-    if name in _HIGHER_IS_STRICTER:
-        return max(old, new)
-    if name in _LOWER_IS_STRICTER or name.startswith("max_"):
-        return min(old, new)
-    if name == "intersectional":
-        return bool(old) or bool(new)
-    raise ValueError(f"no rule for merging threshold {name!r} across policies")
+    def breached(self, section: str, name: str, measured: float | None) -> bool:
+        """Whether ``measured`` breaks the threshold in force (at the limit passes; off judges nothing)."""
+        return rulebook.spec(section, name).breached(measured, self.value(section, name))
 
 
 def effective_rules(model: ModelConfig, policies: dict[str, PolicyConfig], defaults: list[str]) -> EffectiveRules:
-    """Merge the fleet's default policies and the model's own, keeping the strictest value of each threshold;
-    the model's ``thresholds`` then override (they are the model owner's signed-off exceptions)."""
+    """Merge the fleet's default policies and the model's own, keeping the strictest value of each threshold
+    (the rulebook says which way is stricter); the model's ``thresholds`` then override (they are the model
+    owner's signed-off exceptions); the rulebook's defaults fill what no one set."""
     thresholds: dict[tuple[str, str], Threshold] = {}
     severities: dict[str, Severity] = {}
     layers: list[tuple[str, Rules]] = [(name, policies[name]) for name in dict.fromkeys([*defaults, *model.policies])]
     for source, rules in layers:
-        for section in Rules.model_fields:
+        for section in rulebook.SECTIONS:
             block = getattr(rules, section)
-            for name, value in block:
-                if value is None or name == "severity" or name not in block.model_fields_set:
+            for name in sorted(block.model_fields_set - {"severity"}):
+                value = getattr(block, name)
+                if value is None:
                     continue
+                entry = rulebook.spec(section, name)
                 old = thresholds.get((section, name))
-                overridden = name in getattr(model.thresholds, section).model_fields_set
-                if isinstance(value, str) and old is not None and old.value != value and not overridden:
-                    # an SLA bound only means something with its own metric: no silent last-wins
-                    raise ConfigError(
-                        f"model {model.name!r}: {section}.{name} must agree across its policies; got "
-                        f"{old.value!r} from {old.source!r} and {value!r} from {source!r} (set it in the "
-                        f"model's thresholds to choose)"
-                    )
-                if old is None or isinstance(value, str):
+                if old is None:
                     thresholds[(section, name)] = Threshold(value, source)
+                elif entry.kind == "choice":
+                    overridden = name in getattr(model.thresholds, section).model_fields_set
+                    if old.value != value and not overridden:  # no silent last-wins
+                        raise ConfigError(
+                            f"model {model.name!r}: {section}.{name} must agree across its policies; got "
+                            f"{old.value!r} from {old.source!r} and {value!r} from {source!r} (set it in the "
+                            f"model's thresholds to choose)"
+                        )
                 else:
-                    strict = _strictest(name, old.value, value)
+                    strict = entry.stricter(old.value, value)  # type: ignore[arg-type]
                     if strict != old.value:
                         thresholds[(section, name)] = Threshold(strict, source)
-            if "severity" in block.model_fields_set:
+            if block.severity is not None:
                 current = severities.get(section)
                 if current is None or block.severity.rank > current.rank:
                     severities[section] = block.severity
-    for section in Rules.model_fields:
+    for section in rulebook.SECTIONS:
         block = getattr(model.thresholds, section)
         for name in block.model_fields_set:
             value = getattr(block, name)
             if name == "severity":
-                severities[section] = value
+                if value is not None:
+                    severities[section] = value
             elif value is not None:
                 thresholds[(section, name)] = Threshold(value, f"models/{model.name}.yaml")
-    return EffectiveRules(thresholds, severities)
+    for entry in rulebook.THRESHOLDS:
+        if entry.default is not None:
+            thresholds.setdefault((entry.section, entry.name), Threshold(entry.default, DEFAULT_SOURCE))
+    return EffectiveRules(dict(sorted(thresholds.items())), severities)
 
 
 # ---------------------------------------------------------------------------------------------- loading
@@ -379,6 +379,8 @@ class Fleet:
     model_files: dict[str, Path] = field(default_factory=dict)
     broken: dict[str, str] = field(default_factory=dict, repr=False)
     """Models whose file failed to load (only with ``strict=False``): file stem -> the error."""
+    effective: dict[str, EffectiveRules] = field(default_factory=dict, repr=False)
+    """Each model's rules in force, merged once at load."""
 
     def _resolve(self, value: str) -> Path:
         return (self.path.parent / value).resolve()
@@ -392,12 +394,14 @@ class Fleet:
         return self._resolve(self.config.data_root)
 
     @property
-    def output_dir(self) -> Path:
-        return self._resolve(self.config.output_dir)
-
-    @property
     def expectations_dir(self) -> Path:
         return self._resolve(self.config.expectations_dir)
+
+    @property
+    def output(self) -> str:
+        """The output folder as a path or fsspec URI (``output_dir`` may be either)."""
+        value = self.config.output_dir
+        return value if "://" in value else str(self._resolve(value))
 
     @property
     def tracking_uri(self) -> str:
@@ -413,7 +417,10 @@ class Fleet:
         return str(self.data_root / value)
 
     def rules(self, model: str) -> EffectiveRules:
-        return effective_rules(self.models[model], self.policies, self.config.default_policies)
+        """The model's rules in force (merged once, when the fleet was loaded)."""
+        if model not in self.effective:
+            self.effective[model] = effective_rules(self.models[model], self.policies, self.config.default_policies)
+        return self.effective[model]
 
     def select(self, names: list[str] | None) -> list[ModelConfig]:
         """The models to run, in name order; unknown names are an error that suggests the closest."""
@@ -447,13 +454,6 @@ class _UniqueKeyLoader(yaml.SafeLoader):
                 )
             seen.add(key)
         return super().construct_mapping(node, deep=deep)
-
-
-#: Metrics NannyML can estimate and compute, by problem type: a policy's SLA metric must be one of them.
-SLA_METRICS = {
-    "binary_classification": ("roc_auc", "f1", "precision", "recall", "specificity", "accuracy", "average_precision"),
-    "regression": ("mae", "mape", "mse", "msle", "rmse", "rmsle"),
-}
 
 
 def _read_yaml(path: Path) -> Any:
@@ -539,11 +539,13 @@ def load_fleet(path: str | Path, *, strict: bool = True) -> Fleet:
     models: dict[str, ModelConfig] = {}
     files: dict[str, Path] = {}
     broken: dict[str, str] = {}
+    effective: dict[str, EffectiveRules] = {}
     registry_names: dict[str, str] = {}
     for file in sorted(models_dir.glob("*.yaml")):
         try:
             model = _load_model(file, policies, policies_dir, expectations_dir)
-            _check_rules(file, model, effective_rules(model, policies, config.default_policies))
+            rules = effective_rules(model, policies, config.default_policies)
+            _check_rules(file, model, rules)
             other = registry_names.setdefault(model.registry.name, model.name)
             if other != model.name:
                 raise ConfigError(
@@ -555,11 +557,12 @@ def load_fleet(path: str | Path, *, strict: bool = True) -> Fleet:
             continue
         models[model.name] = model
         files[model.name] = file
+        effective[model.name] = rules
     if strict and broken:
         raise ConfigError("\n".join(broken.values()))
     if not models and not broken:
         raise ConfigError(f"{path}: the fleet must have at least one model in {models_dir}; got none")
-    return Fleet(path, config, models, policies, files, broken)
+    return Fleet(path, config, models, policies, files, broken, effective)
 
 
 def _load_model(file: Path, policies: dict[str, PolicyConfig], policies_dir: Path, suites: Path) -> ModelConfig:
@@ -582,11 +585,39 @@ def _load_model(file: Path, policies: dict[str, PolicyConfig], policies_dir: Pat
 
 
 def _check_rules(file: Path, model: ModelConfig, rules: EffectiveRules) -> None:
-    """What only the merged rules can tell: an SLA metric the model's problem type has."""
-    metric = rules.get("performance", "metric")
-    allowed = SLA_METRICS.get(model.problem_type.value, ())
-    if metric is not None and metric.value not in allowed:
+    """What only the merged rules can tell: an SLA metric the model's problem type has, and SLA bounds that
+    the metric can take, on the side the metric is judged (a floor for higher-is-better, a ceiling for errors)."""
+    from govern.metrics import metric, metric_names
+
+    chosen = rules.get("performance", "metric")
+    allowed = metric_names(model.problem_type)
+    if chosen is None:
+        for name in ("minimum", "maximum"):  # an SLA level means nothing without its metric
+            bound = rules.get("performance", name)
+            if bound is not None:
+                raise ConfigError(
+                    f"{file}: performance.{name} (from {bound.source}) needs performance.metric, the metric it "
+                    f"bounds (one of {', '.join(allowed)}); got no metric instead"
+                )
+        return
+    if chosen.value not in allowed:
         raise ConfigError(
-            f"{file}: performance.metric (from {metric.source}) must be one of {', '.join(allowed)} for a "
-            f"{model.problem_type.value} model; got {metric.value!r} instead"
+            f"{file}: performance.metric (from {chosen.source}) must be one of {', '.join(allowed)} for a "
+            f"{model.problem_type.value} model; got {chosen.value!r} instead"
+        )
+    entry = metric(str(chosen.value))
+    for name in ("minimum", "maximum"):
+        bound = rules.get("performance", name)
+        if bound is not None and not entry.lower <= float(bound.value) <= entry.upper:
+            raise ConfigError(
+                f"{file}: performance.{name} (from {bound.source}) must be in [{entry.lower:g}, {entry.upper:g}], "
+                f"the range of {entry.name}; got {bound.value!r} instead"
+            )
+    usable, unusable = ("minimum", "maximum") if entry.higher_is_better else ("maximum", "minimum")
+    wrong_side = rules.get("performance", unusable)
+    if wrong_side is not None:
+        raise ConfigError(
+            f"{file}: performance.{unusable} (from {wrong_side.source}) must not be set for {entry.name}, where "
+            f"{'higher' if entry.higher_is_better else 'lower'} is better: set performance.{usable}; got "
+            f"{wrong_side.value!r} instead"
         )

@@ -66,6 +66,7 @@ import numpy.typing as npt
 import pandas as pd
 from scipy import special, stats
 
+from govern import rulebook
 from govern.errors import DataError
 from govern.results import ColumnDrift, DriftReport, DriftThresholds
 
@@ -467,9 +468,7 @@ def _record(
     exceeded = tuple(
         measure
         for measure in _EFFECT_SIZES
-        if (limit := getattr(thresholds, measure)) is not None
-        and (value := measures[measure]) is not None
-        and value > limit
+        if rulebook.spec("drift", f"max_{measure}").breached(measures[measure], getattr(thresholds, measure))
     )
     return ColumnDrift(
         column=name,

@@ -8,40 +8,10 @@ blamed on the data, not the model (the realized performance of an earlier, label
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
+from govern import rulebook
 from govern.config import EffectiveRules, Severity
-from govern.estimation import LOWER_IS_BETTER
-from govern.results import (
-    DriftReport,
-    FairnessReport,
-    Fault,
-    Finding,
-    MetricValue,
-    PerformanceResult,
-    SegmentStats,
-    ValidationResult,
-    VersionComparison,
-)
-
-
-@dataclass(frozen=True)
-class NightEvidence:
-    """What the stages measured for one model on one night (any part may be missing after an error)."""
-
-    model_version: str | None = None
-    validation: ValidationResult | None = None
-    performance: PerformanceResult | None = None
-    sla_metric: str | None = None
-    drift: DriftReport | None = None
-    prediction_drift: DriftReport | None = None
-    fairness: FairnessReport | None = None
-    labelled_fairness: FairnessReport | None = None
-    segments: tuple[SegmentStats, ...] = ()
-
-    @property
-    def bad_data(self) -> bool:
-        return self.validation is not None and self.validation.bad_data
+from govern.metrics import metric as metric_entry
+from govern.results import Evidence, Fault, Finding, MetricValue, VersionComparison
 
 
 def _fmt(value: float | None) -> str:
@@ -49,7 +19,7 @@ def _fmt(value: float | None) -> str:
 
 
 class _Judge:
-    def __init__(self, rules: EffectiveRules, evidence: NightEvidence) -> None:
+    def __init__(self, rules: EffectiveRules, evidence: Evidence) -> None:
         self.rules = rules
         self.evidence = evidence
         self.findings: list[Finding] = []
@@ -65,21 +35,20 @@ class _Judge:
         subject: str,
         measured: float | None,
         threshold_name: str,
-        comparison: str,
         fault: Fault,
         message: str,
-        severity: Severity | None = None,
     ) -> None:
         threshold = self.rules.get(section, threshold_name)
-        assert threshold is not None  # callers look it up first
+        assert threshold is not None  # callers judge a breach first, which needs a threshold in force
+        kind = rulebook.spec(section, threshold_name).kind
         self.findings.append(
             Finding(
                 check=check,
                 subject=subject,
                 measured=measured,
                 threshold=float(threshold.value),
-                comparison=comparison,
-                severity=severity or self.rules.severity(section),
+                comparison=">=" if kind == "floor" else "<=",
+                severity=self.rules.severity(section),
                 fault=fault,
                 policy=threshold.source,
                 message=message,
@@ -87,39 +56,46 @@ class _Judge:
         )
 
     def breach(self, section: str, name: str, measured: float | None) -> bool:
-        """True when a threshold is in force and ``measured`` breaks it (min_* is a floor, max_* a ceiling)."""
-        threshold = self.rules.get(section, name)
-        if threshold is None or measured is None:
-            return False
-        limit = float(threshold.value)
-        if name.startswith("min"):  # min_* and minimum
-            return measured < limit
-        return measured > limit
+        """True when a threshold is in force and ``measured`` breaks it (the rulebook says which way)."""
+        return self.rules.breached(section, name, measured)
+
+    def gate_met(self, section: str, name: str, count: float) -> bool:
+        gate = self.rules.value(section, name)
+        return gate is None or rulebook.spec(section, name).gate_met(count, gate)
 
     # ------------------------------------------------------------------ data quality
     def data_quality(self) -> None:
         validation = self.evidence.validation
         if validation is None:
             return
-        limit = self.rules.value("data_quality", "max_unexpected_fraction")
+        in_force = self.rules.get("data_quality", "max_unexpected_fraction") is not None
         for outcome in validation.failed:
             tolerated = (
-                limit is not None and outcome.unexpected_fraction is not None and outcome.unexpected_fraction <= limit
+                in_force
+                and outcome.unexpected_fraction is not None
+                and not self.breach("data_quality", "max_unexpected_fraction", outcome.unexpected_fraction)
             )
             if not outcome.critical and tolerated:  # a failure with no fraction (a table-level one) is never
                 continue
             subject = f"{outcome.expectation}({outcome.column})" if outcome.column else outcome.expectation
             severity = self.rules.severity("data_quality") if outcome.critical else Severity.LOW
+            # beyond a tolerance in force, the finding is judged by that tolerance; otherwise by the suite alone
+            tolerance = self.rules.get("data_quality", "max_unexpected_fraction")
+            judged_by_tolerance = (
+                not outcome.critical and tolerance is not None and outcome.unexpected_fraction is not None
+            )
             self.findings.append(
                 Finding(
                     check="data_quality.critical_expectation" if outcome.critical else "data_quality.expectation",
                     subject=subject,
                     measured=outcome.unexpected_fraction,
-                    threshold=None,
-                    comparison="passes",
+                    threshold=float(tolerance.value) if judged_by_tolerance and tolerance else None,
+                    comparison="<=" if judged_by_tolerance else "passes",
                     severity=severity,
                     fault="data",
-                    policy=f"expectations/{validation.suite}.json",
+                    policy=tolerance.source
+                    if judged_by_tolerance and tolerance
+                    else f"expectations/{validation.suite}.json",
                     message=(
                         f"{'critical ' if outcome.critical else ''}expectation {subject} failed"
                         + (
@@ -134,7 +110,7 @@ class _Judge:
 
     # ------------------------------------------------------------------ performance
     def performance(self) -> None:
-        result, metric = self.evidence.performance, self.evidence.sla_metric
+        result, metric = self.evidence.performance, self.rules.value("performance", "metric")
         if result is None:
             return
         self._version_regression(result.version_comparison)
@@ -149,7 +125,7 @@ class _Judge:
         """A new version worse than the one before it on the same reference set: roll back, don't retrain."""
         if comparison is None or comparison.value is None or comparison.previous_value is None:
             return
-        if comparison.metric in LOWER_IS_BETTER:
+        if not metric_entry(comparison.metric).higher_is_better:
             worse = comparison.value / comparison.previous_value - 1.0 if comparison.previous_value else None
         else:
             worse = comparison.previous_value - comparison.value
@@ -160,7 +136,6 @@ class _Judge:
                 subject=f"version {comparison.version} vs {comparison.previous_version}",
                 measured=worse,
                 threshold_name="max_version_regression",
-                comparison="<=",
                 fault="model",
                 message=f"version {comparison.version} scores {comparison.metric} {_fmt(comparison.value)} on the "
                 f"reference set against {_fmt(comparison.previous_value)} for version "
@@ -169,7 +144,7 @@ class _Judge:
             )
 
     def _sla(self, value: MetricValue) -> None:
-        lower_better = value.metric in LOWER_IS_BETTER
+        lower_better = not metric_entry(value.metric).higher_is_better
         estimated = value.kind == "estimated"
         fault: Fault = self.tonight_fault("model") if estimated else "model"
         version = f" (version {self.evidence.model_version})" if self.evidence.model_version and estimated else ""
@@ -178,18 +153,16 @@ class _Judge:
         if self.breach("performance", bound, value.value):
             self.add(
                 section="performance",
-                check=f"performance.{value.kind}_{value.metric}",
+                check=rulebook.performance_check(value.kind, value.metric),
                 subject=value.metric,
                 measured=value.value,
                 threshold_name=bound,
-                comparison=comparison,
                 fault=fault,
                 message=f"{value.kind} {value.metric} {_fmt(value.value)} on {where}{version} breaks the "
                 f"SLA {comparison} {_fmt(self.rules.value('performance', bound))}",
             )
-        if value.reference is None or self.rules.get("performance", "max_drop") is None:
+        if value.reference is None or value.value is None:
             return
-        assert value.value is not None
         if lower_better:  # error metrics have units: the tolerated rise is relative (0.1 = 10 %)
             drop = value.value / value.reference - 1.0 if value.reference else None
             what = "relative rise"
@@ -199,11 +172,10 @@ class _Judge:
         if self.breach("performance", "max_drop", drop):
             self.add(
                 section="performance",
-                check=f"performance.{value.kind}_{value.metric}_drop",
+                check=rulebook.performance_check(value.kind, value.metric, drop=True),
                 subject=value.metric,
                 measured=drop,
                 threshold_name="max_drop",
-                comparison="<=",
                 fault=fault,
                 message=f"{value.kind} {value.metric} {_fmt(value.value)} on {where}{version} is a {what} of "
                 f"{_fmt(drop)} from the reference {_fmt(value.reference)}",
@@ -211,34 +183,28 @@ class _Judge:
 
     # ------------------------------------------------------------------ drift
     def drift(self) -> None:
-        report = self.evidence.drift
-        if report is not None:
-            drifted = report.drifted
-            minimum = int(self.rules.value("drift", "min_features_drifted_for_finding", 1))
-            if len(drifted) >= minimum:
-                for column in drifted:
-                    self._drifted_column(
-                        column.column, column.jensen_shannon, column.psi, column.wasserstein, check="drift.feature"
-                    )
-        prediction = self.evidence.prediction_drift
-        if prediction is not None:
-            for column in prediction.columns:
-                if self.breach("drift", "max_prediction_jensen_shannon", column.jensen_shannon):
-                    self.add(
-                        section="drift",
-                        check="drift.prediction",
-                        subject=column.column,
-                        measured=column.jensen_shannon,
-                        threshold_name="max_prediction_jensen_shannon",
-                        comparison="<=",
-                        fault=self.tonight_fault("unknown"),
-                        message=f"{column.column} distribution moved: Jensen-Shannon distance "
-                        f"{_fmt(column.jensen_shannon)} (mean {_fmt(column.mean_reference)} -> "
-                        f"{_fmt(column.mean_current)})",
-                    )
-        performance = self.evidence.performance
-        if performance is not None and performance.reconstruction is not None:
-            increase = performance.reconstruction.relative_increase
+        result = self.evidence.drift
+        if result is None:
+            return
+        drifted = result.features.drifted
+        if drifted and self.gate_met("drift", "min_features_drifted_for_finding", len(drifted)):
+            for column in drifted:
+                self._drifted_column(column.column, column.jensen_shannon, column.psi, column.wasserstein)
+        for column in result.prediction.columns if result.prediction is not None else ():
+            if self.breach("drift", "max_prediction_jensen_shannon", column.jensen_shannon):
+                self.add(
+                    section="drift",
+                    check="drift.prediction",
+                    subject=column.column,
+                    measured=column.jensen_shannon,
+                    threshold_name="max_prediction_jensen_shannon",
+                    fault=self.tonight_fault("unknown"),
+                    message=f"{column.column} distribution moved: Jensen-Shannon distance "
+                    f"{_fmt(column.jensen_shannon)} (mean {_fmt(column.mean_reference)} -> "
+                    f"{_fmt(column.mean_current)})",
+                )
+        if result.multivariate is not None:
+            increase = result.multivariate.relative_increase
             if self.breach("drift", "max_reconstruction_error_increase", increase):
                 self.add(
                     section="drift",
@@ -246,25 +212,21 @@ class _Judge:
                     subject="reconstruction_error",
                     measured=increase,
                     threshold_name="max_reconstruction_error_increase",
-                    comparison="<=",
                     fault="data",
                     message=f"data reconstruction error rose {_fmt(increase)} (relative) over "
                     f"the reference: the joint distribution of the features moved",
                 )
 
-    def _drifted_column(
-        self, column: str, js: float | None, psi: float | None, wasserstein: float | None, *, check: str
-    ) -> None:
+    def _drifted_column(self, column: str, js: float | None, psi: float | None, wasserstein: float | None) -> None:
         for name, measured in (("max_jensen_shannon", js), ("max_psi", psi), ("max_wasserstein", wasserstein)):
             if self.breach("drift", name, measured):
                 measure = name.removeprefix("max_")
                 self.add(
                     section="drift",
-                    check=check,
+                    check="drift.feature",
                     subject=column,
                     measured=measured,
                     threshold_name=name,
-                    comparison="<=",
                     fault="data",
                     message=f"feature {column} drifted: {measure} {_fmt(measured)} > "
                     f"{_fmt(self.rules.value('drift', name))}",
@@ -273,7 +235,7 @@ class _Judge:
 
     # ------------------------------------------------------------------ fairness
     def fairness(self) -> None:
-        include_intersections = self.rules.value("fairness", "intersectional", True)
+        include_intersections = bool(self.rules.value("fairness", "intersectional"))
         tonight = self.evidence.fairness
         if tonight is not None:
             for summary in tonight.attributes:
@@ -337,7 +299,6 @@ class _Judge:
                 subject=attribute,
                 measured=measured,
                 threshold_name=name,
-                comparison=">=" if name.startswith("min") else "<=",
                 fault=self.tonight_fault("model") if where == "tonight's batch" else "model",
                 message=f"{attribute}: {what} {_fmt(measured)} on {where} breaks the limit "
                 f"{_fmt(self.rules.value('fairness', name))}",
@@ -345,9 +306,8 @@ class _Judge:
 
     # ------------------------------------------------------------------ segments
     def segments(self) -> None:
-        min_rows = int(self.rules.value("segments", "min_rows", 50))
-        for stats in self.evidence.segments:
-            if stats.n < min_rows:
+        for stats in self.evidence.segments or ():
+            if not self.gate_met("segments", "min_rows", stats.n):
                 continue
             rise = stats.share - stats.reference_share
             if self.breach("segments", "max_share_increase", rise):
@@ -357,7 +317,6 @@ class _Judge:
                     subject=stats.segment,
                     measured=rise,
                     threshold_name="max_share_increase",
-                    comparison="<=",
                     fault="data",
                     message=f"client {stats.segment} sends {stats.share:.1%} of tonight's rows "
                     f"(reference {stats.reference_share:.1%})",
@@ -371,7 +330,6 @@ class _Judge:
                         subject=stats.segment,
                         measured=ratio,
                         threshold_name="max_positive_rate_ratio",
-                        comparison="<=",
                         fault="data",
                         message=f"client {stats.segment}: {stats.positive_rate:.1%} of its {stats.n} rows "
                         f"predicted positive, {ratio:.1f}x the reference rate "
@@ -379,7 +337,7 @@ class _Judge:
                     )
 
 
-def judge(rules: EffectiveRules, evidence: NightEvidence) -> tuple[Finding, ...]:
+def judge(rules: EffectiveRules, evidence: Evidence) -> tuple[Finding, ...]:
     """All findings for one model's night, most severe first."""
     judgement = _Judge(rules, evidence)
     judgement.data_quality()

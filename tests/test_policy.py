@@ -1,18 +1,26 @@
-"""Judgement: each rule fires on a breach, stays silent within limits, and blames the right party."""
+"""Judgement: each rule fires on a breach, stays silent within limits, and blames the right party.
+
+The factories below build one result object each from keywords with sensible defaults (a figure within
+every default limit), so a test names only what it is about; tests/test_rulebook.py uses them too.
+"""
 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 
+from govern import rulebook
 from govern.config import EffectiveRules, Severity, Threshold, load_fleet
-from govern.policy import NightEvidence, judge
+from govern.policy import judge
 from govern.results import (
     AttributeFairness,
     ColumnDrift,
     DriftReport,
+    DriftResult,
     DriftThresholds,
+    Evidence,
     ExpectationOutcome,
     FairnessReport,
     MetricValue,
@@ -24,178 +32,430 @@ from govern.results import (
 )
 from tests.fleet_factory import model_config, write_fleet
 
+POLICY = "test_policy"
 
-def rules(**values: float) -> EffectiveRules:
-    """Rules from 'section__name=value' keywords."""
-    thresholds = {tuple(k.split("__")): Threshold(v, "test_policy") for k, v in values.items()}
-    return EffectiveRules(thresholds, {"fairness": Severity.HIGH, "performance": Severity.HIGH})
+# ---------------------------------------------------------------------------------------------- factories
 
 
-def metric(value: float, kind: str = "estimated", name: str = "roc_auc", reference: float = 0.85) -> MetricValue:
+def rules(*, severities: dict[str, Severity] | None = None, **values: Any) -> EffectiveRules:
+    """The rulebook's defaults (source "default"), overridden by 'section__name=value' keywords (source
+    POLICY); ``None`` switches a default off. A name the rulebook does not know is an error here, not a
+    threshold silently never in force."""
+    thresholds = {
+        (t.section, t.name): Threshold(t.default, "default") for t in rulebook.THRESHOLDS if t.default is not None
+    }
+    for key, value in values.items():
+        section, name = key.split("__")
+        rulebook.spec(section, name)
+        if value is None:
+            thresholds.pop((section, name), None)
+        else:
+            thresholds[(section, name)] = Threshold(value, POLICY)
+    return EffectiveRules(thresholds, severities or {})
+
+
+def metric(
+    *,
+    value: float | None = 0.84,
+    kind: str = "estimated",
+    name: str = "roc_auc",
+    reference: float | None = None,
+    batch_night: str = "2026-10-01",
+    n: int = 1000,
+) -> MetricValue:
+    """One performance figure; no reference (so no drop is judged) unless given."""
     return MetricValue(
-        name, kind, "2026-10-01", value, value - 0.02, value + 0.02, 0.01, 0.8, 0.9, False, reference, 1000
+        metric=name,
+        kind=kind,
+        batch_night=batch_night,
+        value=value,
+        lower=None if value is None else value - 0.02,
+        upper=None if value is None else value + 0.02,
+        sampling_error=0.01,
+        lower_threshold=None,
+        upper_threshold=None,
+        alert=False,
+        reference=reference,
+        n=n,
     )
 
 
-def column(name: str, js: float, psi: float = 0.0) -> ColumnDrift:
+def comparison(
+    *,
+    metric: str = "roc_auc",
+    version: str = "3",
+    value: float | None = 0.85,
+    previous_version: str = "2",
+    previous_value: float | None = 0.85,
+    n: int = 5000,
+) -> VersionComparison:
+    """The serving version against the one before it on the reference set (equal scores by default)."""
+    return VersionComparison(
+        metric=metric,
+        version=version,
+        value=value,
+        previous_version=previous_version,
+        previous_value=previous_value,
+        n=n,
+    )
+
+
+def performance(*values: MetricValue, version_comparison: VersionComparison | None = None) -> PerformanceResult:
+    return PerformanceResult(metrics=values, version_comparison=version_comparison)
+
+
+def column(
+    *,
+    name: str = "income",
+    js: float | None = 0.05,
+    psi: float | None = None,
+    wasserstein: float | None = None,
+    kind: str = "numeric",
+    thresholds: DriftThresholds | None = None,
+) -> ColumnDrift:
+    """One column's drift, flagged ``drifted`` as the drift stage flags it: a measure above its limit in
+    ``thresholds`` (the report's; the rulebook's defaults if not given)."""
+    limits = thresholds or DriftThresholds()
+    measures = {"jensen_shannon": js, "psi": psi, "wasserstein": wasserstein}
+    exceeded = tuple(
+        measure
+        for measure, measured in measures.items()
+        if rulebook.spec("drift", f"max_{measure}").breached(measured, getattr(limits, measure))
+    )
     return ColumnDrift(
-        name,
-        "numeric",
-        100,
-        100,
-        0,
-        0,
-        js,
-        psi,
-        None,
-        None,
-        None,
-        None,
-        None,
-        0.0,
-        0.0,
-        drifted=js > 0.1,
-        exceeded=("jensen_shannon",) if js > 0.1 else (),
+        column=name,
+        kind=kind,
+        n_reference=1000,
+        n_current=1000,
+        null_fraction_reference=0.0,
+        null_fraction_current=0.0,
+        jensen_shannon=js,
+        psi=psi,
+        wasserstein=wasserstein,
+        ks_statistic=None,
+        ks_pvalue=None,
+        chi2_statistic=None,
+        chi2_pvalue=None,
+        mean_reference=0.0,
+        mean_current=0.0,
+        drifted=bool(exceeded),
+        exceeded=exceeded,
     )
 
 
-def attribute(name: str, impact: float, eq_odds: float | None = None, intersectional: bool = False):
-    return AttributeFairness(name, intersectional, 2, 2, "A", "B", impact, 1 - impact, eq_odds, eq_odds, None, None)
+def report(*columns: ColumnDrift, thresholds: DriftThresholds | None = None) -> DriftReport:
+    return DriftReport(thresholds=thresholds or DriftThresholds(), columns=columns)
 
 
-def fairness(*attributes: AttributeFairness) -> FairnessReport:
-    return FairnessReport(30, True, 1, (), attributes)
+def reconstruction(*, value: float | None = 1.0, reference: float | None = 1.0) -> ReconstructionDrift:
+    """NannyML's data reconstruction error tonight and on the reference (no rise by default)."""
+    return ReconstructionDrift(
+        value=value,
+        lower=None,
+        upper=None,
+        reference=reference,
+        lower_threshold=None,
+        upper_threshold=None,
+        alert=False,
+    )
+
+
+def drift(
+    *features: ColumnDrift,
+    prediction: tuple[ColumnDrift, ...] | None = None,
+    multivariate: ReconstructionDrift | None = None,
+    thresholds: DriftThresholds | None = None,
+) -> DriftResult:
+    return DriftResult(
+        features=report(*features, thresholds=thresholds),
+        prediction=None if prediction is None else report(*prediction),
+        multivariate=multivariate,
+    )
+
+
+def attribute(
+    *,
+    name: str = "gender",
+    impact: float | None = 0.95,
+    parity: float | None = None,
+    equal_opportunity: float | None = None,
+    equalized_odds: float | None = None,
+    fpr: float | None = None,
+    fnr: float | None = None,
+    intersectional: bool = False,
+) -> AttributeFairness:
+    """One attribute's summary over two judged groups; a measure left None is not judged."""
+    return AttributeFairness(
+        attribute=name,
+        intersectional=intersectional,
+        n_groups=2,
+        n_groups_judged=2,
+        most_favoured_group="A",
+        least_favoured_group="B",
+        min_impact_ratio=impact,
+        demographic_parity_difference=parity,
+        equal_opportunity_difference=equal_opportunity,
+        equalized_odds_difference=equalized_odds,
+        fpr_difference=fpr,
+        fnr_difference=fnr,
+    )
+
+
+def fairness(*attributes: AttributeFairness, has_labels: bool = True) -> FairnessReport:
+    return FairnessReport(
+        min_group_size=30, has_labels=has_labels, favourable_prediction=1, attributes=attributes, groups=()
+    )
+
+
+def expectation(
+    *,
+    name: str = "expect_column_values_to_not_be_null",
+    column: str | None = "income",
+    critical: bool = False,
+    unexpected_fraction: float | None = 0.01,
+    observed: Any = None,
+) -> ExpectationOutcome:
+    """A failed expectation (non-critical, 1 % of rows unexpected, by default)."""
+    return ExpectationOutcome(
+        expectation=name,
+        column=column,
+        success=False,
+        critical=critical,
+        unexpected_fraction=unexpected_fraction,
+        observed=observed,
+    )
+
+
+def validation(*failed: ExpectationOutcome, suite: str = "loan", evaluated: int = 5) -> ValidationResult:
+    return ValidationResult(suite=suite, success=not failed, evaluated=evaluated, failed=failed)
+
+
+def segment(
+    *,
+    name: str = "steady",
+    n: int = 900,
+    share: float = 0.45,
+    reference_share: float = 0.44,
+    positive_rate: float = 0.05,
+    reference_positive_rate: float = 0.05,
+) -> SegmentStats:
+    """One API client's traffic (steady: its share and positive rate as in the reference, by default)."""
+    return SegmentStats(
+        segment=name,
+        n=n,
+        share=share,
+        reference_share=reference_share,
+        positive_rate=positive_rate,
+        reference_positive_rate=reference_positive_rate,
+        reference_segment_positive_rate=reference_positive_rate,
+        mean_score=positive_rate,
+    )
+
+
+# ---------------------------------------------------------------------------------------------- tests
 
 
 def test_within_limits_nothing_is_found() -> None:
-    evidence = NightEvidence(
-        performance=PerformanceResult((metric(0.84), metric(0.83, "realized")), None),
-        sla_metric="roc_auc",
-        drift=DriftReport(DriftThresholds(), (column("income", 0.05),)),
-        fairness=fairness(attribute("gender", 0.95)),
+    evidence = Evidence(
+        performance=performance(metric(value=0.84), metric(value=0.83, kind="realized")),
+        drift=drift(column(name="income", js=0.05)),
+        fairness=fairness(attribute(name="gender", impact=0.95)),
     )
-    assert (
-        judge(rules(performance__minimum=0.78, fairness__min_impact_ratio=0.8, drift__max_jensen_shannon=0.1), evidence)
-        == ()
-    )
+    in_force = rules(performance__metric="roc_auc", performance__minimum=0.78, fairness__min_impact_ratio=0.8)
+    assert judge(in_force, evidence) == ()
 
 
 def test_sla_breach_estimated_and_realized_blame_the_model() -> None:
-    evidence = NightEvidence(
-        model_version="3",
-        sla_metric="roc_auc",
-        performance=PerformanceResult((metric(0.70), metric(0.71, "realized")), None),
+    evidence = Evidence(
+        model_version="3", performance=performance(metric(value=0.70), metric(value=0.71, kind="realized"))
     )
-    findings = judge(rules(performance__minimum=0.78), evidence)
+    findings = judge(rules(performance__metric="roc_auc", performance__minimum=0.78), evidence)
     assert [f.check for f in findings] == ["performance.estimated_roc_auc", "performance.realized_roc_auc"]
     assert all(f.fault == "model" and f.threshold == 0.78 and f.comparison == ">=" for f in findings)
     assert "version 3" in findings[0].message
-    assert findings[0].policy == "test_policy"
+    assert findings[0].policy == POLICY
+
+
+def test_the_sla_metric_comes_from_the_rules() -> None:
+    evidence = Evidence(performance=performance(metric(name="roc_auc", value=0.5), metric(name="f1", value=0.9)))
+    assert judge(rules(performance__metric="f1", performance__minimum=0.78), evidence) == ()
+    assert judge(rules(performance__minimum=0.78), evidence) == ()  # no SLA metric, no SLA
+    (finding,) = judge(rules(performance__metric="roc_auc", performance__minimum=0.78), evidence)
+    assert finding.check == "performance.estimated_roc_auc"
+
+
+def test_an_error_metric_is_bounded_from_above() -> None:
+    evidence = Evidence(performance=performance(metric(name="mae", value=160.0)))
+    (finding,) = judge(rules(performance__metric="mae", performance__maximum=150.0), evidence)
+    assert (finding.check, finding.comparison, finding.measured) == ("performance.estimated_mae", "<=", 160.0)
 
 
 def test_max_drop_is_absolute_for_scores_and_relative_for_errors() -> None:
-    drop = judge(
-        rules(performance__max_drop=0.05),
-        NightEvidence(sla_metric="roc_auc", performance=PerformanceResult((metric(0.79, reference=0.85),), None)),
-    )
-    assert [(f.check, round(f.measured, 6)) for f in drop] == [("performance.estimated_roc_auc_drop", 0.06)]
-    error = judge(
-        rules(performance__max_drop=0.2),
-        NightEvidence(
-            sla_metric="mae", performance=PerformanceResult((metric(130.0, name="mae", reference=100.0),), None)
-        ),
-    )
-    assert [(f.check, round(f.measured, 6)) for f in error] == [("performance.estimated_mae_drop", 0.3)]
-    fine = judge(
-        rules(performance__max_drop=0.2, performance__maximum=150),
-        NightEvidence(
-            sla_metric="mae", performance=PerformanceResult((metric(110.0, name="mae", reference=100.0),), None)
-        ),
-    )
-    assert fine == ()
+    score = Evidence(performance=performance(metric(value=0.79, reference=0.85)))
+    drop = judge(rules(performance__metric="roc_auc", performance__max_drop=0.05), score)
+    assert [(f.check, round(f.measured or 0.0, 6)) for f in drop] == [("performance.estimated_roc_auc_drop", 0.06)]
+    error = Evidence(performance=performance(metric(name="mae", value=130.0, reference=100.0)))
+    rise = judge(rules(performance__metric="mae", performance__max_drop=0.2), error)
+    assert [(f.check, round(f.measured or 0.0, 6)) for f in rise] == [("performance.estimated_mae_drop", 0.3)]
+    fine = Evidence(performance=performance(metric(name="mae", value=110.0, reference=100.0)))
+    in_force = rules(performance__metric="mae", performance__max_drop=0.2, performance__maximum=150)
+    assert judge(in_force, fine) == ()
 
 
 def test_critical_expectation_makes_tonights_findings_the_datas_fault() -> None:
-    validation = ValidationResult(
-        "loan", False, 5, (ExpectationOutcome("expect_column_values_to_be_between", "income", False, True, 0.98, None),)
+    evidence = Evidence(
+        validation=validation(
+            expectation(name="expect_column_values_to_be_between", critical=True, unexpected_fraction=0.98)
+        ),
+        performance=performance(metric(value=0.70), metric(value=0.70, kind="realized")),
+        drift=drift(column(name="income", js=0.6), prediction=(column(name="score", js=0.6),)),
+        fairness=fairness(attribute(name="gender", impact=0.5)),
     )
-    evidence = NightEvidence(
-        validation=validation,
-        sla_metric="roc_auc",
-        performance=PerformanceResult((metric(0.70), metric(0.70, "realized")), None),
-        drift=DriftReport(DriftThresholds(), (column("income", 0.6),)),
-        fairness=fairness(attribute("gender", 0.5)),
+    in_force = rules(
+        performance__metric="roc_auc",
+        performance__minimum=0.78,
+        fairness__min_impact_ratio=0.8,
+        drift__max_prediction_jensen_shannon=0.1,
     )
-    findings = judge(
-        rules(performance__minimum=0.78, drift__max_jensen_shannon=0.1, fairness__min_impact_ratio=0.8), evidence
-    )
-    by_check = {f.check: f for f in findings}
-    assert by_check["data_quality.critical_expectation"].fault == "data"
-    assert by_check["data_quality.critical_expectation"].subject == "expect_column_values_to_be_between(income)"
+    by_check = {f.check: f for f in judge(in_force, evidence)}
+    critical = by_check["data_quality.critical_expectation"]
+    assert (critical.fault, critical.severity) == ("data", Severity.HIGH)
+    assert critical.subject == "expect_column_values_to_be_between(income)"
     assert by_check["performance.estimated_roc_auc"].fault == "data"
     assert by_check["fairness.impact_ratio"].fault == "data"
-    assert by_check["drift.feature"].subject == "income"
+    assert by_check["drift.prediction"].fault == "data"
+    assert (by_check["drift.feature"].subject, by_check["drift.feature"].fault) == ("income", "data")
     # an earlier, labelled batch was not affected by tonight's bad data
     assert by_check["performance.realized_roc_auc"].fault == "model"
 
 
-def test_fairness_rules_and_intersections() -> None:
-    evidence = NightEvidence(
-        fairness=fairness(attribute("gender", 0.9), attribute("gender x race", 0.6, intersectional=True)),
-        labelled_fairness=fairness(attribute("gender", 0.9, eq_odds=0.15)),
+def test_without_bad_data_the_model_and_its_output_keep_their_own_fault() -> None:
+    evidence = Evidence(
+        validation=validation(expectation(unexpected_fraction=0.5)),  # a non-critical failure: not bad data
+        performance=performance(metric(value=0.70)),
+        drift=drift(prediction=(column(name="score", js=0.6),)),
+        fairness=fairness(attribute(impact=0.5)),
     )
-    findings = judge(rules(fairness__min_impact_ratio=0.8, fairness__max_equalized_odds_difference=0.1), evidence)
-    assert sorted((f.check, f.subject) for f in findings) == [
+    in_force = rules(
+        performance__metric="roc_auc",
+        performance__minimum=0.78,
+        fairness__min_impact_ratio=0.8,
+        drift__max_prediction_jensen_shannon=0.1,
+    )
+    faults = {f.check: f.fault for f in judge(in_force, evidence)}
+    assert faults == {
+        "data_quality.expectation": "data",
+        "performance.estimated_roc_auc": "model",
+        "fairness.impact_ratio": "model",
+        "drift.prediction": "unknown",
+    }
+
+
+def test_fairness_rules_and_intersections() -> None:
+    evidence = Evidence(
+        fairness=fairness(
+            attribute(name="gender", impact=0.9), attribute(name="gender x race", impact=0.6, intersectional=True)
+        ),
+        labelled_fairness=fairness(attribute(name="gender", impact=0.9, equalized_odds=0.15)),
+    )
+    in_force = rules(fairness__min_impact_ratio=0.8, fairness__max_equalized_odds_difference=0.1)
+    assert sorted((f.check, f.subject) for f in judge(in_force, evidence)) == [
         ("fairness.equalized_odds_difference", "gender"),
         ("fairness.impact_ratio", "gender x race"),
     ]
-    off = judge(rules(fairness__min_impact_ratio=0.8, fairness__intersectional=False), evidence)
-    assert off == ()
+    off = rules(fairness__min_impact_ratio=0.8, fairness__intersectional=False)
+    assert judge(off, evidence) == ()
+
+
+def test_every_fairness_measure_has_its_rule() -> None:
+    evidence = Evidence(
+        fairness=fairness(attribute(impact=0.5, parity=0.4)),
+        labelled_fairness=fairness(attribute(equal_opportunity=0.3, equalized_odds=0.3, fpr=0.3, fnr=0.3)),
+    )
+    in_force = rules(
+        fairness__min_impact_ratio=0.8,
+        fairness__max_demographic_parity_difference=0.1,
+        fairness__max_equal_opportunity_difference=0.1,
+        fairness__max_equalized_odds_difference=0.1,
+        fairness__max_fpr_difference=0.1,
+        fairness__max_fnr_difference=0.1,
+    )
+    found = {f.check: (f.measured, f.comparison) for f in judge(in_force, evidence)}
+    assert found == {
+        "fairness.impact_ratio": (0.5, ">="),
+        "fairness.demographic_parity_difference": (0.4, "<="),
+        "fairness.equal_opportunity_difference": (0.3, "<="),
+        "fairness.equalized_odds_difference": (0.3, "<="),
+        "fairness.fpr_difference": (0.3, "<="),
+        "fairness.fnr_difference": (0.3, "<="),
+    }
 
 
 def test_segments_need_enough_rows_and_a_real_departure() -> None:
     segments = (
-        SegmentStats("orbit", 600, 0.30, 0.03, 0.40, 0.05, 0.05, 0.4),
-        SegmentStats("tiny", 10, 0.005, 0.001, 0.9, 0.05, 0.05, 0.9),
-        SegmentStats("steady", 900, 0.45, 0.44, 0.05, 0.05, 0.05, 0.1),
+        segment(name="orbit", n=600, share=0.30, reference_share=0.03, positive_rate=0.40),
+        segment(name="tiny", n=10, share=0.005, reference_share=0.001, positive_rate=0.9),
+        segment(name="steady", n=900, share=0.45, reference_share=0.44),
     )
-    findings = judge(
-        rules(segments__max_share_increase=0.1, segments__max_positive_rate_ratio=3.0), NightEvidence(segments=segments)
-    )
-    assert sorted((f.check, f.subject) for f in findings) == [
+    in_force = rules(segments__max_share_increase=0.1, segments__max_positive_rate_ratio=3.0)
+    assert sorted((f.check, f.subject) for f in judge(in_force, Evidence(segments=segments))) == [
         ("segments.positive_rate_ratio", "orbit"),
         ("segments.share_increase", "orbit"),
     ]
+    # the gate is read from the rules: lowered to 10 rows, the tiny client is judged too
+    lowered = rules(segments__max_share_increase=0.1, segments__max_positive_rate_ratio=3.0, segments__min_rows=10)
+    assert ("segments.positive_rate_ratio", "tiny") in {
+        (f.check, f.subject) for f in judge(lowered, Evidence(segments=segments))
+    }
 
 
 def test_multivariate_and_prediction_drift() -> None:
-    evidence = NightEvidence(
-        performance=PerformanceResult((), ReconstructionDrift(1.5, 1.4, 1.6, 1.0, 0.9, 1.1, True)),
-        prediction_drift=DriftReport(DriftThresholds(), (column("score", 0.3),)),
+    evidence = Evidence(
+        drift=drift(prediction=(column(name="score", js=0.3),), multivariate=reconstruction(value=1.5, reference=1.0))
     )
-    findings = judge(
-        rules(drift__max_reconstruction_error_increase=0.2, drift__max_prediction_jensen_shannon=0.1), evidence
-    )
+    in_force = rules(drift__max_reconstruction_error_increase=0.2, drift__max_prediction_jensen_shannon=0.1)
+    findings = judge(in_force, evidence)
     assert sorted(f.check for f in findings) == ["drift.multivariate", "drift.prediction"]
     assert next(f for f in findings if f.check == "drift.multivariate").measured == pytest.approx(0.5)
+
+
+def test_a_drifted_column_is_reported_once_on_the_first_measure_over_its_limit() -> None:
+    # flagged by the drift stage under stricter limits than the rules in force; the judge re-reads every measure
+    stage = DriftThresholds(jensen_shannon=0.01, psi=0.01, wasserstein=0.01)
+    at_js_limit = column(name="income", js=0.1, psi=0.3, wasserstein=0.9, thresholds=stage)
+    at_psi_limit = column(name="age", js=0.05, psi=0.2, wasserstein=0.9, thresholds=stage)
+    all_over = column(name="tenure", js=0.5, psi=0.5, wasserstein=0.9, thresholds=stage)
+    in_force = rules(drift__max_jensen_shannon=0.1, drift__max_psi=0.2, drift__max_wasserstein=0.5)
+    findings = judge(in_force, Evidence(drift=drift(at_js_limit, at_psi_limit, all_over, thresholds=stage)))
+    assert sorted((f.subject, f.measured, f.threshold) for f in findings) == [
+        ("age", 0.9, 0.5),  # psi at its limit passes: wasserstein is the measure over
+        ("income", 0.3, 0.2),  # js at its limit passes: psi is
+        ("tenure", 0.5, 0.1),
+    ]
+
+
+def test_drift_findings_wait_for_enough_drifted_features() -> None:
+    evidence = Evidence(drift=drift(column(name="income", js=0.5), column(name="age", js=0.5)))
+    assert len(judge(rules(), evidence)) == 2
+    assert judge(rules(drift__min_features_drifted_for_finding=3), evidence) == ()
 
 
 def test_findings_are_ordered_most_severe_first(tmp_path: Path) -> None:
     model = model_config(policies=["us_four_fifths", "strict_fairness"])
     fleet_rules = load_fleet(write_fleet(tmp_path, models=[model])).rules("loan")
-    findings = judge(
-        fleet_rules,
-        NightEvidence(
-            fairness=fairness(attribute("gender", 0.5)), drift=DriftReport(DriftThresholds(), (column("income", 0.5),))
-        ),
-    )
-    assert [f.severity for f in findings] == [Severity.CRITICAL, Severity.MEDIUM]
+    evidence = Evidence(fairness=fairness(attribute(impact=0.5)), drift=drift(column(name="income", js=0.5)))
+    findings = judge(fleet_rules, evidence)
+    assert [(f.check, f.severity) for f in findings] == [
+        ("fairness.impact_ratio", Severity.CRITICAL),
+        ("drift.feature", Severity.MEDIUM),
+    ]
     assert findings[0].policy == "strict_fairness"
+    assert findings[1].policy == "drift_standard"
 
 
 def test_a_new_version_worse_than_the_previous_one_points_to_a_rollback() -> None:
-    worse = PerformanceResult((), None, version_comparison=VersionComparison("roc_auc", "3", 0.67, "2", 0.85, 5000))
-    (finding,) = judge(rules(performance__max_version_regression=0.05), NightEvidence(performance=worse))
+    worse = Evidence(performance=performance(version_comparison=comparison(value=0.67, previous_value=0.85)))
+    (finding,) = judge(rules(performance__max_version_regression=0.05), worse)
     assert (finding.check, finding.subject, finding.fault) == (
         "performance.version_regression",
         "version 3 vs 2",
@@ -203,20 +463,31 @@ def test_a_new_version_worse_than_the_previous_one_points_to_a_rollback() -> Non
     )
     assert finding.measured == pytest.approx(0.18)
     assert "rolling back to version 2" in finding.message
-    better = PerformanceResult((), None, version_comparison=VersionComparison("roc_auc", "2", 0.85, "1", 0.80, 5000))
-    assert judge(rules(performance__max_version_regression=0.05), NightEvidence(performance=better)) == ()
-    errors = PerformanceResult((), None, version_comparison=VersionComparison("mae", "2", 13.0, "1", 10.0, 5000))
-    (relative,) = judge(rules(performance__max_version_regression=0.2), NightEvidence(performance=errors))
+    better = Evidence(
+        performance=performance(
+            version_comparison=comparison(version="2", value=0.85, previous_version="1", previous_value=0.80)
+        )
+    )
+    assert judge(rules(performance__max_version_regression=0.05), better) == ()
+    errors = Evidence(
+        performance=performance(version_comparison=comparison(metric="mae", value=13.0, previous_value=10.0))
+    )
+    (relative,) = judge(rules(performance__max_version_regression=0.2), errors)
     assert relative.measured == pytest.approx(0.3)
 
 
 def test_a_tolerated_fraction_silences_only_failures_that_have_a_fraction() -> None:
-    failed = (
-        ExpectationOutcome("expect_column_values_to_not_be_null", "income", False, False, 0.01, None),
-        ExpectationOutcome("expect_table_row_count_to_be_between", None, False, False, None, 12),
+    evidence = Evidence(
+        validation=validation(
+            expectation(name="expect_column_values_to_not_be_null", unexpected_fraction=0.01),
+            expectation(
+                name="expect_table_row_count_to_be_between", column=None, unexpected_fraction=None, observed=12
+            ),
+        )
     )
-    evidence = NightEvidence(validation=ValidationResult("loan", False, 5, failed))
     findings = judge(rules(data_quality__max_unexpected_fraction=0.05), evidence)
-    assert [(f.check, f.subject) for f in findings] == [
-        ("data_quality.expectation", "expect_table_row_count_to_be_between")
+    assert [(f.check, f.subject, f.severity) for f in findings] == [
+        ("data_quality.expectation", "expect_table_row_count_to_be_between", Severity.LOW)
     ]
+    # with no tolerance in force every failure is a finding
+    assert len(judge(rules(), evidence)) == 2
