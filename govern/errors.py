@@ -29,3 +29,7 @@ class EstimationError(GovernanceError):
 
 class ValidationSuiteError(GovernanceError):
     """A Great Expectations suite is missing or malformed."""
+
+
+class ResultError(GovernanceError):
+    """A stored result cannot be read: missing, not JSON, or not of this schema version."""

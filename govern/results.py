@@ -1,32 +1,41 @@
-"""Result types: every stage returns one of these, and ``to_dict()`` is the documented JSON.
+"""Result types: every stage returns one of these, and their JSON is the documented, schema-checked interface.
 
 Rates are fractions in [0, 1]. ``None`` (JSON ``null``) means "not defined here" (a TPR for a group with no
-positive labels, a KS statistic for a categorical column), never zero. The JSON written per model per night is
-``ModelNightResult.to_dict()``, versioned by ``SCHEMA_VERSION``; a change that removes or renames a field bumps
-the major number.
+positive labels, a KS statistic for a categorical column), never zero; a NaN becomes ``None`` on the way in.
+
+A model's night (``ModelNightResult``) and the fleet's (``FleetSummary``) are written as JSON and read back
+into the same types (``from_json``); their JSON Schemas are committed in ``schemas/`` and printed by
+``govern schema result|fleet``. Both carry ``schema_version`` "MAJOR.MINOR":
+
+- a **minor** change only adds optional fields (with a default), so every older file of the same major still
+  loads; a reader refuses a file of a newer minor (it cannot know what the new fields mean) and says so;
+- a **major** change removes, renames or retypes a field, or changes what a value means; a reader refuses
+  files of any other major.
 """
 
 from __future__ import annotations
 
 import math
-from dataclasses import asdict, dataclass, field, fields
-from typing import Any, Literal
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Literal, Self
 
-from govern.config import Severity
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, computed_field, model_validator
 
-SCHEMA_VERSION = "1.0"
+from govern.errors import ResultError
+from govern.rulebook import Fault, Severity
 
-Fault = Literal["data", "model", "unknown"]
+if TYPE_CHECKING:
+    from govern.config import EffectiveRules
+
+SCHEMA_VERSION = "2.0"
 
 
 def _clean(value: Any) -> Any:
-    """JSON-safe: NaN and infinities become None, tuples lists, enums their value, numpy scalars Python ones."""
-    if isinstance(value, dict):
+    """JSON-safe: NaN and infinities become None, tuples lists, numpy scalars Python ones."""
+    if isinstance(value, Mapping):
         return {str(k): _clean(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
         return [_clean(v) for v in value]
-    if isinstance(value, Severity):
-        return value.value
     if hasattr(value, "item") and not isinstance(value, (str, bytes)):  # numpy scalar
         value = value.item()
     if isinstance(value, float) and not math.isfinite(value):
@@ -34,27 +43,103 @@ def _clean(value: Any) -> Any:
     return value
 
 
-class _Record:
-    """Mixin: ``to_dict()`` of a (nested) frozen dataclass, JSON-safe."""
+def _finite_or_none(value: Any) -> Any:
+    if hasattr(value, "item") and not isinstance(value, (str, bytes)):
+        value = value.item()
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value
+
+
+#: A measured figure: a float, or None where undefined (NaN and infinities arrive as None).
+Num = Annotated[float | None, BeforeValidator(_finite_or_none)]
+#: Any JSON value (an observed value of an expectation, a favourable prediction of the data's own type).
+JsonAny = Annotated[Any, BeforeValidator(_clean)]
+
+
+class Record(BaseModel):
+    """Base of every result type: immutable, no unknown fields, and its derived (computed) fields are written
+    to JSON for readers but dropped again when a file is loaded back (they are recomputed)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _drop_computed(cls, data: Any) -> Any:
+        if isinstance(data, dict) and cls.model_computed_fields:
+            return {k: v for k, v in data.items() if k not in cls.model_computed_fields}
+        return data
 
     def to_dict(self) -> dict[str, Any]:
-        return _clean(asdict(self))  # type: ignore[call-overload]
+        """The JSON document as Python values (what ``to_json`` writes)."""
+        out: dict[str, Any] = self.model_dump(mode="json")
+        return out
+
+    def to_json(self) -> str:
+        return self.model_dump_json(indent=2) + "\n"
+
+
+class Versioned(Record):
+    """A top-level document with ``schema_version``: loading checks it against this code's version."""
+
+    kind: ClassVar[str] = "document"
+    schema_version: str = SCHEMA_VERSION
+
+    @classmethod
+    def from_json(cls, text: str | bytes, *, source: str = "<memory>") -> Self:
+        """Load a document written by ``to_json``; a ResultError names the source and what is wrong (not JSON,
+        a schema version this reader cannot read, every bad field)."""
+        import json
+
+        from pydantic import ValidationError
+
+        try:
+            data = json.loads(text)
+        except ValueError as exc:
+            raise ResultError(f"{source}: must be a {cls.kind} JSON document; got invalid JSON: {exc}") from exc
+        if not isinstance(data, dict):
+            raise ResultError(f"{source}: must be a JSON object; got {type(data).__name__} instead")
+        _check_version(str(data.get("schema_version", "<none>")), source)
+        try:
+            return cls.model_validate(data)
+        except ValidationError as exc:
+            problems = "; ".join(
+                f"{'.'.join(str(p) for p in e['loc']) or '<top level>'}: {e['msg']}" for e in exc.errors()[:10]
+            )
+            raise ResultError(f"{source}: must be a valid {cls.kind}; got {problems}") from exc
+
+
+def _check_version(found: str, source: str) -> None:
+    """The schema_version rule (module docstring): the same major, a minor no newer than this reader's."""
+    major, minor = (int(x) for x in SCHEMA_VERSION.split("."))
+    try:
+        theirs = tuple(int(x) for x in found.split("."))
+    except ValueError:
+        theirs = ()
+    if len(theirs) != 2:
+        raise ResultError(f"{source}: schema_version must be MAJOR.MINOR; got {found!r} instead")
+    if theirs[0] == major and theirs[1] <= minor:
+        return
+    why = (
+        "written by a newer version of model-governance: upgrade to read it"
+        if theirs > (major, minor)
+        else "written under an older major version: rerun the night to rewrite it"
+    )
+    raise ResultError(f"{source}: schema_version must be {major}.0 to {SCHEMA_VERSION}; got {found} instead ({why})")
 
 
 # ---------------------------------------------------------------------------------------------- drift
 
 
-@dataclass(frozen=True)
-class DriftThresholds(_Record):
+class DriftThresholds(Record):
     """Effect-size limits a column is judged against; ``None`` switches a measure's verdict off."""
 
-    jensen_shannon: float | None = 0.1
-    psi: float | None = 0.2
-    wasserstein: float | None = None
+    jensen_shannon: Num = Field(default_factory=lambda: _default("drift", "max_jensen_shannon"))
+    psi: Num = Field(default_factory=lambda: _default("drift", "max_psi"))
+    wasserstein: Num = Field(default_factory=lambda: _default("drift", "max_wasserstein"))
 
 
-@dataclass(frozen=True)
-class ColumnDrift(_Record):
+class ColumnDrift(Record):
     """Drift of one column between reference and current.
 
     Measures (see ``govern.drift`` for the formulas): ``jensen_shannon`` distance (base 2, in [0, 1]) and
@@ -70,27 +155,42 @@ class ColumnDrift(_Record):
     n_current: int
     null_fraction_reference: float
     null_fraction_current: float
-    jensen_shannon: float | None
-    psi: float | None
-    wasserstein: float | None
-    ks_statistic: float | None
-    ks_pvalue: float | None
-    chi2_statistic: float | None
-    chi2_pvalue: float | None
-    mean_reference: float | None
-    mean_current: float | None
+    jensen_shannon: Num
+    psi: Num
+    wasserstein: Num
+    ks_statistic: Num
+    ks_pvalue: Num
+    chi2_statistic: Num
+    chi2_pvalue: Num
+    mean_reference: Num
+    mean_current: Num
     drifted: bool
     exceeded: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True)
-class DriftReport(_Record):
+class Unmeasured(Record):
+    """A column that could not be measured tonight, and why (e.g. entirely null)."""
+
+    column: str
+    reason: str
+
+
+class DriftReport(Record):
     """Per-column drift; ``columns`` in the order asked for."""
 
     thresholds: DriftThresholds
     columns: tuple[ColumnDrift, ...]
-    unmeasured: tuple[tuple[str, str], ...] = ()
-    """(column, reason) for columns that could not be measured tonight, e.g. entirely null."""
+    unmeasured: tuple[Unmeasured, ...] = ()
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def n_columns(self) -> int:
+        return len(self.columns)
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def n_drifted(self) -> int:
+        return len(self.drifted)
 
     @property
     def drifted(self) -> list[ColumnDrift]:
@@ -102,21 +202,11 @@ class DriftReport(_Record):
                 return record
         raise KeyError(name)
 
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "thresholds": self.thresholds.to_dict(),
-            "n_columns": len(self.columns),
-            "n_drifted": len(self.drifted),
-            "columns": [c.to_dict() for c in self.columns],
-            "unmeasured": [{"column": c, "reason": r} for c, r in self.unmeasured],
-        }
-
 
 # ---------------------------------------------------------------------------------------------- fairness
 
 
-@dataclass(frozen=True)
-class GroupFairness(_Record):
+class GroupFairness(Record):
     """One (attribute, group) row. ``attribute`` is a column, or columns joined by ``" x "`` for an
     intersection (``"gender x race"``), whose ``group`` values are joined by ``" x "`` too (``"F x black"``).
 
@@ -127,21 +217,20 @@ class GroupFairness(_Record):
     attribute: str
     group: str
     n: int
-    selection_rate: float | None
-    impact_ratio: float | None
-    tpr: float | None = None
-    fpr: float | None = None
-    fnr: float | None = None
+    selection_rate: Num
+    impact_ratio: Num
+    tpr: Num = None
+    fpr: Num = None
+    fnr: Num = None
     n_label_positive: int | None = None
     n_label_negative: int | None = None
-    mean_score: float | None = None
-    roc_auc: float | None = None
+    mean_score: Num = None
+    roc_auc: Num = None
     sufficient: bool = True
     intersectional: bool = False
 
 
-@dataclass(frozen=True)
-class AttributeFairness(_Record):
+class AttributeFairness(Record):
     """Summary over one attribute's groups that are large enough to judge (``sufficient``).
 
     demographic_parity_difference = max - min selection_rate; equal_opportunity_difference = max - min TPR;
@@ -156,21 +245,20 @@ class AttributeFairness(_Record):
     n_groups_judged: int
     most_favoured_group: str | None
     least_favoured_group: str | None
-    min_impact_ratio: float | None
-    demographic_parity_difference: float | None
-    equal_opportunity_difference: float | None = None
-    equalized_odds_difference: float | None = None
-    fpr_difference: float | None = None
-    fnr_difference: float | None = None
+    min_impact_ratio: Num
+    demographic_parity_difference: Num
+    equal_opportunity_difference: Num = None
+    equalized_odds_difference: Num = None
+    fpr_difference: Num = None
+    fnr_difference: Num = None
 
 
-@dataclass(frozen=True)
-class FairnessReport(_Record):
+class FairnessReport(Record):
     min_group_size: int
     has_labels: bool
-    favourable_prediction: Any
-    groups: tuple[GroupFairness, ...]
+    favourable_prediction: JsonAny
     attributes: tuple[AttributeFairness, ...]
+    groups: tuple[GroupFairness, ...]
 
     def attribute(self, name: str) -> AttributeFairness:
         for record in self.attributes:
@@ -178,32 +266,21 @@ class FairnessReport(_Record):
                 return record
         raise KeyError(name)
 
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "min_group_size": self.min_group_size,
-            "has_labels": self.has_labels,
-            "favourable_prediction": _clean(self.favourable_prediction),
-            "attributes": [a.to_dict() for a in self.attributes],
-            "groups": [g.to_dict() for g in self.groups],
-        }
-
 
 # ---------------------------------------------------------------------------------------------- validation
 
 
-@dataclass(frozen=True)
-class ExpectationOutcome(_Record):
+class ExpectationOutcome(Record):
     expectation: str
     column: str | None
     success: bool
     critical: bool
-    unexpected_fraction: float | None = None
-    observed: Any = None
+    unexpected_fraction: Num = None
+    observed: JsonAny = None
     detail: str = ""
 
 
-@dataclass(frozen=True)
-class ValidationResult(_Record):
+class ValidationResult(Record):
     """Great Expectations' verdict on the batch. ``bad_data`` is true when a critical expectation failed."""
 
     suite: str
@@ -211,21 +288,16 @@ class ValidationResult(_Record):
     evaluated: int
     failed: tuple[ExpectationOutcome, ...]
 
+    @computed_field  # type: ignore[prop-decorator]
     @property
     def bad_data(self) -> bool:
         return any(o.critical for o in self.failed)
-
-    def to_dict(self) -> dict[str, Any]:
-        out = super().to_dict()
-        out["bad_data"] = self.bad_data
-        return out
 
 
 # ---------------------------------------------------------------------------------------------- performance
 
 
-@dataclass(frozen=True)
-class MetricValue(_Record):
+class MetricValue(Record):
     """One performance figure for one night's batch.
 
     kind "estimated": NannyML CBPE (classifiers) or DLE (regressors), no labels; kind "realized": computed
@@ -238,27 +310,26 @@ class MetricValue(_Record):
     metric: str
     kind: Literal["estimated", "realized"]
     batch_night: str
-    value: float | None
-    lower: float | None
-    upper: float | None
-    sampling_error: float | None
-    lower_threshold: float | None
-    upper_threshold: float | None
+    value: Num
+    lower: Num
+    upper: Num
+    sampling_error: Num
+    lower_threshold: Num
+    upper_threshold: Num
     alert: bool
-    reference: float | None
+    reference: Num
     n: int
 
 
-@dataclass(frozen=True)
-class ReconstructionDrift(_Record):
+class ReconstructionDrift(Record):
     """NannyML's multivariate drift: PCA data reconstruction error of the batch vs the reference chunks."""
 
-    value: float | None
-    lower: float | None
-    upper: float | None
-    reference: float | None
-    lower_threshold: float | None
-    upper_threshold: float | None
+    value: Num
+    lower: Num
+    upper: Num
+    reference: Num
+    lower_threshold: Num
+    upper_threshold: Num
     alert: bool
 
     @property
@@ -268,26 +339,26 @@ class ReconstructionDrift(_Record):
         return self.value / self.reference - 1.0
 
 
-@dataclass(frozen=True)
-class VersionComparison(_Record):
+class VersionComparison(Record):
     """The serving version against the version before it, both scored on the same reference set (labels
     known): the evidence that a newly deployed version, not the data, made things worse, and that rolling back
     to ``previous_version`` would help."""
 
     metric: str
     version: str
-    value: float | None
+    value: Num
     previous_version: str
-    previous_value: float | None
+    previous_value: Num
     n: int
 
 
-@dataclass(frozen=True)
-class PerformanceResult(_Record):
+class PerformanceResult(Record):
+    """Estimated performance of tonight's batch, realized performance of the labelled batch, and the version
+    comparison."""
+
     metrics: tuple[MetricValue, ...]
-    reconstruction: ReconstructionDrift | None
-    notes: tuple[str, ...] = ()
     version_comparison: VersionComparison | None = None
+    notes: tuple[str, ...] = ()
 
     def get(self, metric: str, kind: str) -> MetricValue | None:
         for m in self.metrics:
@@ -296,11 +367,20 @@ class PerformanceResult(_Record):
         return None
 
 
+class DriftResult(Record):
+    """Everything drift, where drift is judged: per feature, of the model's outputs (prediction and score),
+    and multivariate (NannyML's data reconstruction error; None when it could not be computed, see notes)."""
+
+    features: DriftReport
+    prediction: DriftReport | None = None
+    multivariate: ReconstructionDrift | None = None
+    notes: tuple[str, ...] = ()
+
+
 # ---------------------------------------------------------------------------------------------- segments
 
 
-@dataclass(frozen=True)
-class SegmentStats(_Record):
+class SegmentStats(Record):
     """One API client's traffic tonight against the reference.
 
     share = the client's fraction of tonight's rows; positive_rate = P(prediction = positive label) among its
@@ -314,18 +394,18 @@ class SegmentStats(_Record):
     reference_share: float
     positive_rate: float
     reference_positive_rate: float
-    reference_segment_positive_rate: float | None
-    mean_score: float | None
+    reference_segment_positive_rate: Num
+    mean_score: Num
 
 
 # ---------------------------------------------------------------------------------------------- findings
 
 
-@dataclass(frozen=True)
-class Finding(_Record):
+class Finding(Record):
     """A figure judged against a threshold in force: what was checked, on what, against which rule.
 
-    ``check`` is "<section>.<measure>" (e.g. "fairness.impact_ratio"); ``subject`` what it was measured on
+    ``check`` is a stable id of the rulebook's check catalogue (``govern.rulebook.CHECKS``, e.g.
+    "fairness.impact_ratio"); ``subject`` what it was measured on
     (a column, a group, a metric); ``comparison`` is how the measured value must relate to the threshold to
     pass (">=" or "<="); ``policy`` is where the threshold came from; ``fault`` whether the data or the model
     is to blame.
@@ -333,8 +413,8 @@ class Finding(_Record):
 
     check: str
     subject: str
-    measured: float | None
-    threshold: float | None
+    measured: Num
+    threshold: Num
     comparison: str
     severity: Severity
     fault: Fault
@@ -342,8 +422,7 @@ class Finding(_Record):
     message: str
 
 
-@dataclass(frozen=True)
-class StageError(_Record):
+class StageError(Record):
     """A stage that could not run; the rest of the model's stages still ran where they could."""
 
     stage: str
@@ -354,39 +433,79 @@ class StageError(_Record):
 Status = Literal["healthy", "findings", "error"]
 
 
-@dataclass(frozen=True)
-class ModelNightResult(_Record):
-    """Everything known about one model on one night: the file ``<output>/<night>/models/<model>.json``."""
+class Evidence(Record):
+    """What the stages measured for one model on one night, filled stage by stage; a part is None when its
+    stage failed or did not apply (the result's ``errors`` say which)."""
 
-    model: str
-    night: str
-    status: Status
-    business_unit: str | None = None
-    risk_tier: str | None = None
-    owner: str | None = None
     model_version: str | None = None
     rows: int | None = None
     labelled_night: str | None = None
     labelled_rows: int | None = None
     validation: ValidationResult | None = None
     performance: PerformanceResult | None = None
-    drift: DriftReport | None = None
-    prediction_drift: DriftReport | None = None
+    drift: DriftResult | None = None
     fairness: FairnessReport | None = None
     labelled_fairness: FairnessReport | None = None
-    segments: tuple[SegmentStats, ...] = ()
+    segments: tuple[SegmentStats, ...] | None = None
+    notes: tuple[str, ...] = ()
+
+    @property
+    def bad_data(self) -> bool:
+        return self.validation is not None and self.validation.bad_data
+
+
+class AppliedRule(Record):
+    """One threshold in force for the night, with where it came from: ``default`` (the rulebook), a policy's
+    name, or ``models/<model>.yaml``."""
+
+    section: str
+    name: str
+    value: float | int | bool | str
+    source: str
+
+    @classmethod
+    def all_from(cls, rules: EffectiveRules) -> tuple[AppliedRule, ...]:
+        return tuple(
+            cls(section=section, name=name, value=t.value, source=t.source)
+            for (section, name), t in rules.thresholds.items()
+        )
+
+
+class RunInfo(Record):
+    """The run that produced a document: the Prefect flow run (empty outside Prefect), when it started, and
+    for the fleet summary how long the night took."""
+
+    flow_run_id: str = ""
+    flow_run_name: str | None = None
+    started: str | None = None
+    seconds: Num = None
+
+
+class ModelNightResult(Versioned):
+    """Everything known about one model on one night: ``<output>/<night>/models/<model>.json``."""
+
+    kind: ClassVar[str] = "model night result"
+    model: str
+    night: str
+    status: Status
+    business_unit: str | None = None
+    risk_tier: str | None = None
+    owner: str | None = None
+    evidence: Evidence = Evidence()
     findings: tuple[Finding, ...] = ()
     errors: tuple[StageError, ...] = ()
-    rules: dict[str, Any] = field(default_factory=dict)
-    timings: dict[str, float] = field(default_factory=dict)
-    run: dict[str, Any] = field(default_factory=dict)
+    rules: tuple[AppliedRule, ...] = ()
+    timings: dict[str, float] = Field(default_factory=dict)
+    run: RunInfo = RunInfo()
 
+    @computed_field  # type: ignore[prop-decorator]
     @property
     def max_severity(self) -> Severity | None:
         if not self.findings:
             return None
         return max((f.severity for f in self.findings), key=lambda s: s.rank)
 
+    @computed_field  # type: ignore[prop-decorator]
     @property
     def fault(self) -> Fault | None:
         if not self.findings:
@@ -394,59 +513,97 @@ class ModelNightResult(_Record):
         faults = {f.fault for f in self.findings}
         return "data" if "data" in faults else ("model" if "model" in faults else "unknown")
 
-    def to_dict(self) -> dict[str, Any]:
-        out: dict[str, Any] = {"schema_version": SCHEMA_VERSION}
-        for f in fields(self):
-            value = getattr(self, f.name)
-            if isinstance(value, _Record):
-                out[f.name] = value.to_dict()
-            elif isinstance(value, tuple):
-                out[f.name] = [v.to_dict() for v in value]
-            else:
-                out[f.name] = _clean(value)
-        severity = self.max_severity
-        out["max_severity"] = severity.value if severity else None
-        out["fault"] = self.fault
-        return out
+    @property
+    def model_version(self) -> str | None:
+        return self.evidence.model_version
+
+    def sla_metric(self, kind: str) -> MetricValue | None:
+        """The SLA metric's figure of ``kind`` (estimated or realized) tonight, if measured."""
+        metric = next((r.value for r in self.rules if (r.section, r.name) == ("performance", "metric")), None)
+        performance = self.evidence.performance
+        if metric is None or performance is None:
+            return None
+        return performance.get(str(metric), kind)
 
 
-@dataclass(frozen=True)
-class FleetSummary(_Record):
-    """One line per model for the night: ``<output>/<night>/fleet.json``."""
+class FleetLine(Record):
+    """One model's line in the fleet summary."""
 
-    night: str
-    models: tuple[dict[str, Any], ...]
-    run: dict[str, Any] = field(default_factory=dict)
+    model: str
+    business_unit: str | None
+    risk_tier: str | None
+    status: Status
+    model_version: str | None
+    n_findings: int
+    max_severity: Severity | None
+    fault: Fault | None
+    checks: tuple[str, ...]
+    errors: tuple[str, ...]
 
     @classmethod
-    def from_model_records(cls, night: str, records: list[dict[str, Any]], run: dict[str, Any]) -> FleetSummary:
-        """From the models' JSON records (``ModelNightResult.to_dict()``), fresh or read back from disk."""
-        lines = []
-        for r in sorted(records, key=lambda r: r["model"]):
-            lines.append(
-                {
-                    "model": r["model"],
-                    "business_unit": r.get("business_unit"),
-                    "risk_tier": r.get("risk_tier"),
-                    "status": r["status"],
-                    "model_version": r.get("model_version"),
-                    "n_findings": len(r.get("findings", [])),
-                    "max_severity": r.get("max_severity"),
-                    "fault": r.get("fault"),
-                    "checks": sorted({f["check"] for f in r.get("findings", [])}),
-                    "errors": [e["message"] for e in r.get("errors", [])],
-                }
-            )
-        return cls(night, tuple(lines), run)
+    def of(cls, result: ModelNightResult) -> FleetLine:
+        return cls(
+            model=result.model,
+            business_unit=result.business_unit,
+            risk_tier=result.risk_tier,
+            status=result.status,
+            model_version=result.model_version,
+            n_findings=len(result.findings),
+            max_severity=result.max_severity,
+            fault=result.fault,
+            checks=tuple(sorted({f.check for f in result.findings})),
+            errors=tuple(e.message for e in result.errors),
+        )
 
-    def to_dict(self) -> dict[str, Any]:
-        counts: dict[str, int] = {"healthy": 0, "findings": 0, "error": 0}
+
+class FleetSummary(Versioned):
+    """One line per model for the night: ``<output>/<night>/fleet.json``."""
+
+    kind: ClassVar[str] = "fleet summary"
+    night: str
+    models: tuple[FleetLine, ...]
+    run: RunInfo = RunInfo()
+
+    @classmethod
+    def of(cls, night: str, results: list[ModelNightResult], run: RunInfo) -> FleetSummary:
+        """From the night's results, in model order."""
+        return cls(night=night, models=tuple(FleetLine.of(r) for r in sorted(results, key=lambda r: r.model)), run=run)
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def counts(self) -> dict[str, int]:
+        counts = {"healthy": 0, "findings": 0, "error": 0}
         for line in self.models:
-            counts[line["status"]] += 1
-        return {
-            "schema_version": SCHEMA_VERSION,
-            "night": self.night,
-            "counts": counts,
-            "models": _clean(list(self.models)),
-            "run": _clean(self.run),
-        }
+            counts[line.status] += 1
+        return counts
+
+    def line(self, model: str) -> FleetLine:
+        for line in self.models:
+            if line.model == model:
+                return line
+        raise KeyError(model)
+
+
+def _default(section: str, name: str) -> float | None:
+    from govern.rulebook import spec
+
+    value = spec(section, name).default
+    return None if value is None else float(value)
+
+
+#: The published documents, by the name ``govern schema`` takes.
+DOCUMENTS: dict[str, type[Versioned]] = {"result": ModelNightResult, "fleet": FleetSummary}
+
+
+def json_schema(document: str) -> dict[str, Any]:
+    """The JSON Schema of a published document (``result`` or ``fleet``), as written (serialization mode:
+    derived fields such as ``max_severity`` included), versioned by ``SCHEMA_VERSION``."""
+    if document not in DOCUMENTS:
+        raise ValueError(f"document must be one of {', '.join(DOCUMENTS)}; got {document!r} instead")
+    schema = DOCUMENTS[document].model_json_schema(mode="serialization")
+    return {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "$id": f"model-governance/{document}/{SCHEMA_VERSION}",
+        "x-schema-version": SCHEMA_VERSION,
+        **schema,
+    }

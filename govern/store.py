@@ -1,0 +1,152 @@
+"""The results store: the one place that knows where results live, and the only code that reads or writes them.
+
+Layout under the output folder (a local path or an fsspec URI such as ``s3://bucket/runs``)::
+
+    <night>/models/<model>.json                      the model's current result for the night
+    <night>/fleet.json                               the fleet summary of the night
+    <night>/superseded/<model>/<stamp>.json          results a rerun of the night replaced (never deleted)
+    <night>/superseded/fleet/<stamp>.json            fleet summaries a rerun replaced
+
+A rerun of a night replaces the current result and keeps the one it supersedes, so nothing judged is ever
+lost: the old file is copied under ``superseded/`` before the new one is written. Writes to a local folder are
+atomic (a temporary file renamed over the old one); object stores write whole objects.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import re
+from pathlib import Path
+from typing import Any, TypeVar
+
+from govern.errors import ResultError
+from govern.results import FleetSummary, ModelNightResult, Versioned
+
+_NIGHT = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
+FLEET = "fleet"
+T = TypeVar("T", bound=Versioned)
+
+
+class ResultsStore:
+    """Results of every night, under one root (see the module docstring for the layout)."""
+
+    def __init__(self, root: str | Path) -> None:
+        import fsspec
+
+        self.root = str(root)
+        self.fs: Any
+        self.fs, base = fsspec.core.url_to_fs(self.root)
+        self._base = base.rstrip("/")
+        self._local = "://" not in self.root or self.root.startswith("file://")
+
+    def __repr__(self) -> str:
+        return f"ResultsStore({self.root!r})"
+
+    # ------------------------------------------------------------------ paths
+    def _join(self, *parts: str) -> str:
+        return "/".join([self._base, *parts])
+
+    def location(self, night: str, model: str | None = None) -> str:
+        """Where the model's result (or, with no model, the fleet summary) of the night is, as a path or URI
+        that people and other tools can open."""
+        relative = f"{night}/models/{model}.json" if model else f"{night}/fleet.json"
+        return f"{self.root.rstrip('/')}/{relative}"
+
+    def _result_path(self, night: str, model: str) -> str:
+        return self._join(_checked_night(night), "models", f"{_checked_name(model)}.json")
+
+    def _fleet_path(self, night: str) -> str:
+        return self._join(_checked_night(night), "fleet.json")
+
+    # ------------------------------------------------------------------ writing
+    def write_result(self, result: ModelNightResult) -> str:
+        """Record a model's night; a result already there is kept under ``superseded/`` first."""
+        path = self._result_path(result.night, result.model)
+        self._replace(path, result.to_json(), superseded=self._join(result.night, "superseded", result.model))
+        return self.location(result.night, result.model)
+
+    def write_fleet(self, summary: FleetSummary) -> str:
+        path = self._fleet_path(summary.night)
+        self._replace(path, summary.to_json(), superseded=self._join(summary.night, "superseded", FLEET))
+        return self.location(summary.night)
+
+    def _replace(self, path: str, text: str, *, superseded: str) -> None:
+        payload = text.encode("utf-8")
+        if self.fs.isfile(path):
+            old = self.fs.cat_file(path)
+            if old == payload:
+                return  # the same judgement again: nothing to supersede, nothing to write
+            stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S%fZ")
+            self._write(f"{superseded}/{stamp}-{hashlib.sha256(old).hexdigest()[:12]}.json", old)
+        self._write(path, payload)
+
+    def _write(self, path: str, payload: bytes) -> None:
+        if self._local:
+            from govern.data import write_bytes_atomic
+
+            write_bytes_atomic(Path(path), payload)
+        else:
+            self.fs.makedirs(path.rsplit("/", 1)[0], exist_ok=True)
+            self.fs.pipe_file(path, payload)
+
+    # ------------------------------------------------------------------ reading
+    def read_result(self, night: str, model: str) -> ModelNightResult:
+        return self._read(ModelNightResult, self._result_path(night, model), f"model {model!r} on {night}")
+
+    def read_fleet(self, night: str) -> FleetSummary:
+        return self._read(FleetSummary, self._fleet_path(night), f"the fleet summary of {night}")
+
+    def has_result(self, night: str, model: str) -> bool:
+        return bool(self.fs.isfile(self._result_path(night, model)))
+
+    def _read(self, kind: type[T], path: str, what: str) -> T:
+        try:
+            text = self.fs.cat_file(path)
+        except FileNotFoundError:
+            raise ResultError(f"{what}: no result is recorded at {path}") from None
+        except OSError as exc:
+            raise ResultError(f"{what}: {path} must be readable; got {type(exc).__name__}: {exc}") from exc
+        return kind.from_json(text, source=path)
+
+    def nights(self) -> list[str]:
+        """Every night with results, oldest first."""
+        if not self.fs.isdir(self._base):
+            return []
+        found = (str(p).rstrip("/").rsplit("/", 1)[-1] for p in self.fs.ls(self._base, detail=False))
+        return sorted(n for n in found if _NIGHT.match(n))
+
+    def models(self, night: str) -> list[str]:
+        """The models with a current result on the night."""
+        folder = self._join(_checked_night(night), "models")
+        if not self.fs.isdir(folder):
+            return []
+        names = (str(p).rsplit("/", 1)[-1] for p in self.fs.ls(folder, detail=False))
+        return sorted(n.removesuffix(".json") for n in names if n.endswith(".json") and not n.startswith("."))
+
+    def history(self, model: str, *, start: str | None = None, end: str | None = None) -> list[ModelNightResult]:
+        """The model's current result on every night from ``start`` to ``end`` (inclusive) that has one."""
+        nights = [n for n in self.nights() if (start is None or n >= start) and (end is None or n <= end)]
+        return [self.read_result(n, model) for n in nights if self.has_result(n, model)]
+
+    def superseded(self, night: str, model: str | None = None) -> list[ModelNightResult | FleetSummary]:
+        """What reruns of the night replaced for the model (or the fleet summary), oldest first."""
+        folder = self._join(_checked_night(night), "superseded", _checked_name(model) if model else FLEET)
+        if not self.fs.isdir(folder):
+            return []
+        kind: type[ModelNightResult] | type[FleetSummary] = ModelNightResult if model else FleetSummary
+        paths = sorted(str(p) for p in self.fs.ls(folder, detail=False) if str(p).endswith(".json"))
+        return [self._read(kind, p, f"superseded {model or FLEET} of {night}") for p in paths]
+
+
+def _checked_night(night: str) -> str:
+    if not _NIGHT.match(night):
+        raise ResultError(f"night must be an ISO date such as 2026-10-18; got {night!r} instead")
+    return night
+
+
+def _checked_name(name: str) -> str:
+    if not _NAME.match(name) or ".." in name:
+        raise ResultError(f"model must be a name (letters, digits, _ . -), not a path; got {name!r} instead")
+    return name
