@@ -41,7 +41,7 @@ def timed_command(args: list[str], cwd: Path) -> float:
 
 
 def fleet_benchmark() -> list[dict[str, object]]:
-    from govern.demo import DEMO_NIGHTS
+    from demo import DEMO_NIGHTS
 
     work = Path(tempfile.mkdtemp(prefix="govern-bench-"))
     try:
@@ -116,6 +116,7 @@ def stage_benchmark(rows: int) -> list[dict[str, object]]:
     from govern.config import load_fleet
     from govern.estimation import EstimatorCache
     from govern.registry import InMemoryRegistry
+    from govern.store import ResultsStore
     from govern.suites import profile_suite, save_suite
 
     work = Path(tempfile.mkdtemp(prefix="govern-stages-"))
@@ -193,7 +194,9 @@ def stage_benchmark(rows: int) -> list[dict[str, object]]:
             batch[["id", "target"]].to_parquet(data / "labels" / f"{night}.parquet")
             batch.drop(columns="target").to_parquet(data / "batches" / f"{night}.parquet")
 
-        ctx = pipeline.RunContext(fleet=fleet, registry=registry, estimator_cache=EstimatorCache(None))
+        ctx = pipeline.RunContext(
+            fleet=fleet, registry=registry, estimator_cache=EstimatorCache(None), store=ResultsStore(fleet.output)
+        )
         out: list[dict[str, object]] = []
 
         def measure(what: str, function, *args):  # type: ignore[no-untyped-def]
@@ -205,11 +208,15 @@ def stage_benchmark(rows: int) -> list[dict[str, object]]:
             return value
 
         inputs = measure("load (read batch + labels, score reference)", pipeline.load_inputs, ctx, config, "2026-10-02")
-        measure("validate (GE suite)", pipeline.validate_stage, ctx, inputs)
-        measure("estimate, first night (NannyML fit + estimate + realized)", pipeline.estimate_stage, ctx, inputs)
-        measure("estimate, later nights (fitted calculators cached)", pipeline.estimate_stage, ctx, inputs)
-        measure("drift (15 features + prediction and score)", pipeline.drift_stage, ctx, inputs)
-        measure("fairness (tonight + labelled) and segments", pipeline.fairness_stage, ctx, inputs)
+        evidence = inputs.evidence()
+        measure("validate (GE suite)", pipeline.validate_stage, ctx, inputs, evidence)
+        measure(
+            "estimate, first night (NannyML fit + estimate + realized)", pipeline.estimate_stage, ctx, inputs, evidence
+        )
+        measure("estimate, later nights (fitted calculators cached)", pipeline.estimate_stage, ctx, inputs, evidence)
+        measure("drift (15 features, prediction and score, multivariate)", pipeline.drift_stage, ctx, inputs, evidence)
+        measure("fairness (tonight + labelled)", pipeline.fairness_stage, ctx, inputs, evidence)
+        measure("segments", pipeline.segments_stage, ctx, inputs, evidence)
         return out
     finally:
         shutil.rmtree(work, ignore_errors=True)

@@ -1,16 +1,16 @@
-"""The nightly governance flow: for every model of the fleet, load, validate, estimate, measure drift and
-fairness, judge against its policies and record. One model's failure is that model's result, never the
-fleet's.
+"""The nightly governance flow: for every model of the fleet, load, validate, estimate, measure drift,
+fairness and segments, judge against its policies and record. One model's failure is that model's result,
+never the fleet's.
 
-    for each model:  load ── assess (validate, estimate, drift, fairness, judge, record)
-    then:            fleet summary (+ Prefect table artifact)
+    for each model:  load ── assess (validate, estimate, drift, fairness, segments, judge, record)
+    then:            fleet summary (written by the core) ── table artifact
 """
 
 from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import time
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, cast
 
@@ -20,10 +20,11 @@ from prefect.runtime import flow_run
 from prefect.task_runners import ThreadPoolTaskRunner
 from prefect.utilities.annotations import quote
 
-from govern.config import Fleet, load_fleet
+from govern.config import Fleet, ModelConfig, load_fleet
+from govern.night import govern_night
 from govern.pipeline import ModelInputs, RunContext, StageFailure
-from govern.results import FleetSummary, ModelNightResult
-from tasks.record import record_fleet_summary
+from govern.results import FleetSummary, ModelNightResult, RunInfo
+from tasks.record import publish_fleet_summary
 from tasks.stages import assess_model, load_inputs
 
 DEFAULT_FLEET = Path("configs/fleet.yaml")
@@ -32,16 +33,18 @@ _THREADS: Any = ThreadPoolTaskRunner(max_workers=4)
 
 
 def open_context(fleet: Fleet) -> RunContext:
-    """The composition root: the real MLflow registry and the estimator cache under the state folder."""
+    """The composition root: the real MLflow registry, the results store of the fleet's output folder, the
+    estimator cache under the state folder, and the worker pools for GE and NannyML."""
     from govern.estimation import EstimatorCache, Fitter
     from govern.registry import MlflowRegistry
+    from govern.store import ResultsStore
     from govern.validation import Validator
 
-    registry = MlflowRegistry(fleet.tracking_uri, fleet.state_dir / "mlartifacts")
     return RunContext(
         fleet=fleet,
-        registry=registry,
+        registry=MlflowRegistry(fleet.tracking_uri, fleet.state_dir / "mlartifacts"),
         estimator_cache=EstimatorCache(fleet.state_dir / "cache" / "estimators"),
+        store=ResultsStore(fleet.output),
         validator=Validator(),
         fitter=Fitter(),
     )
@@ -58,47 +61,50 @@ def _loaded(future: PrefectFuture[ModelInputs]) -> ModelInputs | StageFailure:
     return StageFailure("load", error)
 
 
-def _as_is(loaded: ModelInputs | StageFailure) -> ModelInputs | StageFailure:
-    return cast(ModelInputs | StageFailure, quote(loaded))
+class PrefectExecutor:
+    """Each model as two Prefect tasks, ``load`` then ``assess``, on the flow's task runner: every model's load
+    starts at once, and each model is assessed as soon as its own load is done."""
+
+    def govern_models(
+        self, ctx: RunContext, models: Sequence[ModelConfig], night: str, run: RunInfo
+    ) -> list[ModelNightResult]:
+        # quote(): Prefect walks a task's arguments looking for futures to resolve, into dataclasses and
+        # pydantic models. The context is shared and its caches change while other models' tasks run
+        # ("dictionary changed size during iteration"), and a walk that found something to replace would hand
+        # the task a copy of it; the inputs are data frames with nothing to resolve. Both go as they are.
+        shared = cast(RunContext, quote(ctx))
+        loads = {model.name: load_inputs.submit(shared, model, night) for model in models}
+        assessed = []
+        for model in models:
+            wait([loads[model.name]])
+            loaded = cast(ModelInputs | StageFailure, quote(_loaded(loads[model.name])))
+            assessed.append(assess_model.submit(shared, model, night, loaded, run))
+        return [future.result() for future in assessed]
 
 
-def govern_night(ctx: RunContext, night: str, models: list[str] | None = None) -> FleetSummary:
-    """One night: load every selected model's inputs, assess each (validate, estimate, drift, fairness,
-    judge, record), then write the fleet summary."""
-    selected = ctx.fleet.select(models)
-    run: dict[str, Any] = {
-        "flow_run_id": str(flow_run.get_id() or ""),
-        "flow_run_name": flow_run.get_name(),
-        "started": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-    }
-    started = time.perf_counter()
-    # quote(): Prefect walks a task's arguments looking for futures to resolve, into dataclasses and pydantic
-    # models. The context is shared and its caches change while other models' tasks run ("dictionary changed
-    # size during iteration"), and a walk that found something to replace would hand the task a copy of it;
-    # the inputs are data frames with nothing to resolve. Both go to the task as they are.
-    shared = cast(RunContext, quote(ctx))  # the task receives ctx itself
-    loads = {model.name: load_inputs.submit(shared, model, night) for model in selected}
-    assessed = []
-    for model in selected:
-        wait([loads[model.name]])
-        assessed.append(assess_model.submit(shared, model, night, _as_is(_loaded(loads[model.name])), run))
-    results: list[ModelNightResult] = [future.result() for future in assessed]
-    run["seconds"] = round(time.perf_counter() - started, 3)
-    return record_fleet_summary(shared, night, results, run)
+def _govern(ctx: RunContext, night: str, models: list[str] | None) -> FleetSummary:
+    run = RunInfo(
+        flow_run_id=str(flow_run.get_id() or ""),
+        flow_run_name=flow_run.get_name(),
+        started=dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+    )
+    summary = govern_night(ctx, night, models, executor=PrefectExecutor(), run=run)
+    publish_fleet_summary(summary, ctx.store.location(night))
+    _log_summary(summary)
+    return summary
 
 
 def _log_summary(summary: FleetSummary) -> None:
     logger = get_run_logger()
-    counts = summary.to_dict()["counts"]
-    logger.info("night %s: %s", summary.night, counts)
+    logger.info("night %s: %s", summary.night, summary.counts)
     for line in summary.models:
-        if line["status"] != "healthy":
+        if line.status != "healthy":
             logger.info(
                 "  %-28s %-8s %-8s %s",
-                line["model"],
-                line["status"],
-                line["max_severity"] or "",
-                ", ".join(line["checks"] or line["errors"]),
+                line.model,
+                line.status,
+                line.max_severity or "",
+                ", ".join(line.checks or line.errors),
             )
 
 
@@ -110,8 +116,7 @@ def nightly(
     night = night or (dt.datetime.now(dt.UTC).date() - dt.timedelta(days=1))
     fleet = load_fleet(fleet_path, strict=False)
     with contextlib.closing(open_context(fleet)) as ctx:
-        summary = govern_night(ctx, night.isoformat(), models)
-    _log_summary(summary)
+        summary = _govern(ctx, night.isoformat(), models)
     return summary.to_dict()
 
 
@@ -131,8 +136,6 @@ def backfill(
     with contextlib.closing(open_context(fleet)) as ctx:
         night = start
         while night <= end:
-            summary = govern_night(ctx, night.isoformat(), models)
-            _log_summary(summary)
-            summaries.append(summary.to_dict())
+            summaries.append(_govern(ctx, night.isoformat(), models).to_dict())
             night += dt.timedelta(days=1)
     return summaries

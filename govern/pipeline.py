@@ -1,8 +1,11 @@
-"""The stages of one model's night, as plain functions: load, validate, estimate, drift, fairness, judge.
+"""One model's night, as plain functions: load, then the analysis stages (validate, estimate, drift,
+fairness, segments), each filling its part of the night's ``Evidence``, then the judgement and the record.
 
-Prefect tasks in ``tasks/`` wrap each stage; ``run_model_night`` runs them in order without Prefect (for tests
-and ad-hoc use). Both end in ``assemble``, which turns whatever the stages produced, values or errors, into
-one ``ModelNightResult``: a stage that failed is recorded with its error and the others still count.
+Isolation is the rule: a stage that raises is recorded as that stage's error and the other stages still run;
+the judgement and the write of the result are isolated the same way (``govern_model`` never raises), so one
+model's failure, a read-only result file or a full disk included, is that model's error and never the end of
+the night for the others. ``govern.night`` runs this for every model of the fleet, with an executor passed in
+(threads here, Prefect tasks in ``flows/``).
 """
 
 from __future__ import annotations
@@ -15,31 +18,38 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 import pandas as pd
 
-from govern.config import EffectiveRules, Fleet, ModelConfig
-from govern.data import exists, read_table, require_columns, require_numeric
+from govern.config import EffectiveRules, Fleet, ModelConfig, ProblemType
+from govern.data import exists, read_table
 from govern.errors import DataError, GovernanceError
+from govern.registry import ModelRegistry
 from govern.results import (
-    DriftReport,
+    AppliedRule,
+    DriftResult,
     DriftThresholds,
-    FairnessReport,
-    FleetSummary,
+    Evidence,
     ModelNightResult,
     PerformanceResult,
-    SegmentStats,
+    ReconstructionDrift,
+    RunInfo,
     StageError,
     Status,
+    Unmeasured,
     ValidationResult,
     VersionComparison,
 )
+from govern.store import ResultsStore
+
+if TYPE_CHECKING:
+    from govern.contracts import LabelSet
+    from govern.estimation import FittedEstimators
 
 log = logging.getLogger(__name__)
 
-STAGES = ("load", "validate", "estimate", "drift", "fairness")
-DEFAULT_MIN_GROUP_SIZE = 30
+STAGES = ("load", "validate", "estimate", "drift", "fairness", "segments")
 
 
 @dataclass(frozen=True)
@@ -56,20 +66,60 @@ class ModelInputs:
     notes: tuple[str, ...] = ()
     load_seconds: float = 0.0
 
+    def evidence(self) -> Evidence:
+        """The evidence the load itself gives: what served, how many rows, which labelled batch."""
+        return Evidence(
+            model_version=self.model_version,
+            rows=len(self.batch),
+            labelled_night=self.labelled_night if self.labelled is not None else None,
+            labelled_rows=len(self.labelled) if self.labelled is not None else None,
+            notes=self.notes,
+        )
+
+
+class Validating(Protocol):
+    """Validates a batch against a GE suite (``govern.validation.Validator``: in a worker process)."""
+
+    def validate(self, frame: pd.DataFrame, suite: dict[str, Any], *, source: str = ...) -> ValidationResult: ...
+
+    def close(self) -> None: ...
+
+
+class Fitting(Protocol):
+    """Fits NannyML's estimators (``govern.estimation.Fitter``: in worker processes)."""
+
+    def fit(
+        self, scored_reference: pd.DataFrame, model: ModelConfig, *, version: str | None, metrics: list[str]
+    ) -> FittedEstimators: ...
+
+    def close(self) -> None: ...
+
+
+class EstimatorStore(Protocol):
+    """Fitted estimators by key (``govern.estimation.EstimatorCache``)."""
+
+    def get(self, key: str, model: str) -> FittedEstimators | None: ...
+
+    def put(self, key: str, fitted: FittedEstimators) -> None: ...
+
 
 @dataclass
 class RunContext:
-    """What the stages share across models and nights in one process: the fleet, registry and caches."""
+    """What the stages share across models and nights in one process: the fleet, the registry, the results
+    store and the caches. Built by the composition root (``flows.nightly.open_context``) or by tests."""
 
     fleet: Fleet
-    registry: Any  # govern.registry.ModelRegistry
-    estimator_cache: Any  # govern.estimation.EstimatorCache
-    validator: Any = None  # govern.validation.Validator; default: validate in this process
-    fitter: Any = None  # govern.estimation.Fitter; default: fit in this process
-    _references: dict[tuple[str, str | None], pd.DataFrame] = field(default_factory=dict)
+    registry: ModelRegistry
+    estimator_cache: EstimatorStore
+    store: ResultsStore
+    validator: Validating | None = None  # default: validate in this process
+    fitter: Fitting | None = None  # default: fit in this process
+    _raw_references: dict[str, tuple[pd.DataFrame, LabelSet | None]] = field(default_factory=dict)
+    _references: dict[tuple[str, str], pd.DataFrame] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     def rules(self, model: ModelConfig) -> EffectiveRules:
+        """The model's rules in force, merged once when the fleet was loaded."""
         return self.fleet.rules(model.name)
 
     def close(self) -> None:
@@ -82,25 +132,7 @@ class RunContext:
 # ---------------------------------------------------------------------------------------------- load
 
 
-def _batch_columns(model: ModelConfig) -> list[str]:
-    c = model.columns
-    optional = [c.score, c.api_client, c.model_version]
-    return [c.id, c.timestamp, *c.features, c.prediction, *[x for x in optional if x], *c.protected]
-
-
-def _reference_columns(model: ModelConfig) -> list[str]:
-    c = model.columns
-    return [c.id, c.timestamp, *c.features, c.target, *c.protected, *([c.api_client] if c.api_client else [])]
-
-
-def _check_frame(frame: pd.DataFrame, model: ModelConfig, columns: list[str], what: str) -> None:
-    require_columns(frame, columns, what=what)
-    if frame.empty:
-        raise DataError(f"{what}: must have at least one row; got 0 rows instead")
-    require_numeric(frame, model.columns.numeric_features, what=what)
-
-
-def serving_version(batch: pd.DataFrame, model: ModelConfig, registry: Any) -> tuple[str, tuple[str, ...]]:
+def serving_version(batch: pd.DataFrame, model: ModelConfig, registry: ModelRegistry) -> tuple[str, tuple[str, ...]]:
     """The registry version that made tonight's predictions: the inference log's model_version column when
     configured (the right answer for backfills), else the version under the serving alias now."""
     column = model.columns.model_version
@@ -118,7 +150,25 @@ def serving_version(batch: pd.DataFrame, model: ModelConfig, registry: Any) -> t
     return str(counts.index[0]), notes
 
 
-def load_reference(ctx: RunContext, model: ModelConfig, version: str | None) -> pd.DataFrame:
+def _reference(ctx: RunContext, model: ModelConfig) -> tuple[pd.DataFrame, LabelSet | None]:
+    """The model's reference set as read, checked against its contract (once per process), and the label set
+    of a binary model (from the config, or the reference's target when the positive label is text)."""
+    from govern.contracts import enforce, label_set_of, reference_contract
+
+    with ctx._lock:
+        cached = ctx._raw_references.get(model.name)
+    if cached is not None:
+        return cached
+    path = ctx.fleet.data_path(model.data.reference)
+    what = f"model {model.name!r}: reference data ({path})"
+    reference = enforce(read_table(path, what=what), reference_contract(model), what=what)
+    labels = label_set_of(reference, model, what=what) if model.problem_type is ProblemType.BINARY else None
+    with ctx._lock:
+        ctx._raw_references[model.name] = (reference, labels)
+    return reference, labels
+
+
+def load_reference(ctx: RunContext, model: ModelConfig, version: str) -> pd.DataFrame:
     """The reference set scored by ``version`` (read and scored once per process and version)."""
     from govern.estimation import score_reference
 
@@ -127,10 +177,7 @@ def load_reference(ctx: RunContext, model: ModelConfig, version: str | None) -> 
         cached = ctx._references.get(key)
     if cached is not None:
         return cached
-    path = ctx.fleet.data_path(model.data.reference)
-    what = f"model {model.name!r}: reference data"
-    reference = read_table(path, what=what)
-    _check_frame(reference, model, _reference_columns(model), f"{what} ({path})")
+    reference, _ = _reference(ctx, model)
     estimator = ctx.registry.load_model(model.registry.name, version)
     scored = score_reference(reference, model, estimator)
     with ctx._lock:
@@ -138,12 +185,27 @@ def load_reference(ctx: RunContext, model: ModelConfig, version: str | None) -> 
     return scored
 
 
-def load_inputs(ctx: RunContext, model: ModelConfig, night: str) -> ModelInputs:
-    """Read tonight's batch, resolve the serving version, score the reference, join late labels."""
+def _read_batch(ctx: RunContext, model: ModelConfig, night: str, labels: LabelSet | None) -> pd.DataFrame:
+    """One night's inference log, checked against the model's batch contract (every broken column at once)."""
+    from govern.contracts import batch_contract, enforce
+
     path = ctx.fleet.data_path(model.data.batches, night)
     what = f"model {model.name!r}: batch of {night} ({path})"
-    batch = read_table(path, what=f"model {model.name!r}: batch of {night}")
-    _check_frame(batch, model, _batch_columns(model), what)
+    return enforce(
+        read_table(path, what=f"model {model.name!r}: batch of {night}"),
+        batch_contract(model, label_set=labels),
+        what=what,
+    )
+
+
+def load_inputs(ctx: RunContext, model: ModelConfig, night: str) -> ModelInputs:
+    """Read tonight's batch, resolve the serving version, score the reference, join late labels; every table is
+    checked against the model's data contract (``govern.contracts``) as it is read."""
+    path = ctx.fleet.data_path(model.data.batches, night)
+    if not exists(path):  # the commonest failure, named before the reference is read
+        raise DataError(f"model {model.name!r}: batch of {night}: file {path} must exist; it does not")
+    _, labels = _reference(ctx, model)
+    batch = _read_batch(ctx, model, night, labels)
     version, notes = serving_version(batch, model, ctx.registry)
     reference = load_reference(ctx, model, version)
 
@@ -153,51 +215,48 @@ def load_inputs(ctx: RunContext, model: ModelConfig, night: str) -> ModelInputs:
         labels_path = ctx.fleet.data_path(model.data.labels, labelled_night)
         old_batch_path = ctx.fleet.data_path(model.data.batches, labelled_night)
         if exists(labels_path) and exists(old_batch_path):
-            labelled = join_labels(ctx, model, labelled_night, old_batch_path, labels_path)
+            labelled = join_labels(ctx, model, labelled_night, labels_path, labels)
         else:
             labelled_night = None
     return ModelInputs(model, night, batch, reference, version, labelled, labelled_night, notes)
 
 
-def join_labels(ctx: RunContext, model: ModelConfig, night: str, batch_path: str, labels_path: str) -> pd.DataFrame:
-    """The batch of ``night`` with the labels that arrived for it (inner join on the id)."""
+def join_labels(
+    ctx: RunContext, model: ModelConfig, night: str, labels_path: str, label_set: LabelSet | None
+) -> pd.DataFrame:
+    """The batch of ``night`` with the labels that arrived for it (inner join on the id; a label not known yet,
+    null, leaves its row out)."""
+    from govern.contracts import enforce, labels_contract
+
     c = model.columns
-    labels = read_table(labels_path, columns=[c.id, c.target], what=f"model {model.name!r}: labels of {night}")
-    if labels[c.id].duplicated().any():
-        raise DataError(
-            f"model {model.name!r}: labels of {night} ({labels_path}): column {c.id!r} must be unique; "
-            f"got {int(labels[c.id].duplicated().sum())} duplicated ids instead"
-        )
-    old = read_table(batch_path, what=f"model {model.name!r}: batch of {night}")
-    _check_frame(old, model, _batch_columns(model), f"model {model.name!r}: batch of {night} ({batch_path})")
+    what = f"model {model.name!r}: labels of {night} ({labels_path})"
+    labels = read_table(labels_path, what=f"model {model.name!r}: labels of {night}")
+    labels = enforce(labels, labels_contract(model, label_set=label_set), what=what)[[c.id, c.target]]
+    old = _read_batch(ctx, model, night, label_set)
     joined = old.drop(columns=[c.target], errors="ignore").merge(labels, on=c.id, how="inner", validate="1:1")
     return joined[joined[c.target].notna()]
 
 
 # ---------------------------------------------------------------------------------------------- stages
+# Each analysis stage reads the loaded inputs and fills its part of the evidence.
 
 
-def validate_stage(ctx: RunContext, inputs: ModelInputs) -> ValidationResult:
+def validate_stage(ctx: RunContext, inputs: ModelInputs, evidence: Evidence) -> Evidence:
     from govern.suites import load_suite
     from govern.validation import validate_batch
 
     path = ctx.fleet.expectations_dir / f"{inputs.model.suite_name}.json"
     suite = load_suite(path)
     if ctx.validator is not None:
-        return ctx.validator.validate(inputs.batch, suite, source=str(path))
-    return validate_batch(inputs.batch, suite, source=str(path))
+        validation = ctx.validator.validate(inputs.batch, suite, source=str(path))
+    else:
+        validation = validate_batch(inputs.batch, suite, source=str(path))
+    return evidence.model_copy(update={"validation": validation})
 
 
-def estimate_stage(ctx: RunContext, inputs: ModelInputs) -> PerformanceResult:
-    from govern.estimation import (
-        EstimatorCache,
-        ReconstructionFailed,
-        estimate_performance,
-        fit_estimators,
-        metrics_for,
-        realized_performance,
-        reconstruction_drift,
-    )
+def fitted_estimators(ctx: RunContext, inputs: ModelInputs) -> FittedEstimators:
+    """NannyML's estimators for the serving version, from the cache or fitted now (and cached)."""
+    from govern.estimation import EstimatorCache, fit_estimators, metrics_for
 
     model = inputs.model
     metrics = metrics_for(model, ctx.rules(model).value("performance", "metric"))
@@ -208,12 +267,17 @@ def estimate_stage(ctx: RunContext, inputs: ModelInputs) -> PerformanceResult:
         fit = fit_estimators if ctx.fitter is None else ctx.fitter.fit
         fitted = fit(inputs.reference, model, version=inputs.model_version, metrics=metrics)
         ctx.estimator_cache.put(key, fitted)
+    return fitted
+
+
+def estimate_stage(ctx: RunContext, inputs: ModelInputs, evidence: Evidence) -> Evidence:
+    """Estimated performance of tonight's batch, realized performance of the labelled one, and the serving
+    version against the one before it."""
+    from govern.estimation import estimate_performance, realized_performance
+
+    model = inputs.model
+    fitted = fitted_estimators(ctx, inputs)
     estimated = estimate_performance(fitted, inputs.batch, model, night=inputs.night)
-    notes: tuple[str, ...] = ()
-    try:
-        reconstruction = reconstruction_drift(fitted, inputs.batch, model, night=inputs.night)
-    except ReconstructionFailed as exc:
-        reconstruction, notes = None, (str(exc),)
     realized: tuple[Any, ...] = ()
     if inputs.labelled is not None and inputs.labelled_night is not None and len(inputs.labelled):
         realized = realized_performance(fitted, inputs.labelled, model, batch_night=inputs.labelled_night)
@@ -222,9 +286,8 @@ def estimate_stage(ctx: RunContext, inputs: ModelInputs) -> PerformanceResult:
         "roc_auc" if model.problem_type.is_classification else ctx.rules(model).value("performance", "metric")
     )
     comparison = compare_with_previous_version(ctx, inputs, comparison_metric)
-    return PerformanceResult(
-        metrics=estimated + realized, reconstruction=reconstruction, notes=notes, version_comparison=comparison
-    )
+    performance = PerformanceResult(metrics=estimated + realized, version_comparison=comparison)
+    return evidence.model_copy(update={"performance": performance})
 
 
 def compare_with_previous_version(ctx: RunContext, inputs: ModelInputs, metric: str | None) -> VersionComparison | None:
@@ -258,9 +321,11 @@ def _fingerprint(path: str) -> str:
     return f"{path}:{stat.st_size}:{stat.st_mtime_ns}"
 
 
-def drift_stage(ctx: RunContext, inputs: ModelInputs) -> tuple[DriftReport, DriftReport | None]:
-    """Feature drift (effect sizes per feature) and prediction/score drift, against the scored reference."""
+def drift_stage(ctx: RunContext, inputs: ModelInputs, evidence: Evidence) -> Evidence:
+    """Feature drift (effect sizes per feature), prediction/score drift, and multivariate drift (NannyML's
+    data reconstruction), all against the scored reference."""
     from govern.drift import drift_report
+    from govern.estimation import ReconstructionFailed, reconstruction_drift
 
     rules = ctx.rules(inputs.model)
     c = inputs.model.columns
@@ -288,47 +353,69 @@ def drift_stage(ctx: RunContext, inputs: ModelInputs) -> tuple[DriftReport, Drif
             jensen_shannon=rules.value("drift", "max_prediction_jensen_shannon"), psi=None, wasserstein=None
         ),
     )
-    unmeasured = tuple((col, "entirely null in tonight's batch") for col in empty)
-    return dataclasses.replace(features, unmeasured=unmeasured), prediction
+    unmeasured = tuple(Unmeasured(column=col, reason="entirely null in tonight's batch") for col in empty)
+    multivariate: ReconstructionDrift | None = None
+    notes: tuple[str, ...] = ()
+    try:
+        multivariate = reconstruction_drift(
+            fitted_estimators(ctx, inputs), inputs.batch, inputs.model, night=inputs.night
+        )
+    except ReconstructionFailed as exc:
+        notes = (str(exc),)
+    except GovernanceError as exc:  # the estimators could not be fitted: the estimate stage records why
+        notes = (f"multivariate drift not computed: {exc}",)
+    drift = DriftResult(
+        features=features.model_copy(update={"unmeasured": unmeasured}),
+        prediction=prediction,
+        multivariate=multivariate,
+        notes=notes,
+    )
+    return evidence.model_copy(update={"drift": drift})
 
 
-def fairness_stage(
-    ctx: RunContext, inputs: ModelInputs
-) -> tuple[FairnessReport | None, FairnessReport | None, tuple[SegmentStats, ...]]:
-    """Fairness of tonight's decisions, label-based fairness of the labelled batch, traffic by API client."""
+def fairness_stage(ctx: RunContext, inputs: ModelInputs, evidence: Evidence) -> Evidence:
+    """Fairness of tonight's decisions, and label-based fairness of the labelled batch."""
     from govern.fairness import fairness_report
+
+    model, c = inputs.model, inputs.model.columns
+    if not c.protected or not model.problem_type.is_classification:
+        return evidence
+    rules = ctx.rules(model)
+    common: dict[str, Any] = {
+        "prediction": c.prediction,
+        "attributes": c.protected,
+        "favourable": c.favorable,
+        "positive_label": c.positive_label,
+        "score": c.score,
+        "min_group_size": int(rules.value("fairness", "min_group_size")),
+        "intersectional": bool(rules.value("fairness", "intersectional")),
+    }
+    tonight = fairness_report(inputs.batch, **common)
+    labelled = None
+    if inputs.labelled is not None and len(inputs.labelled):
+        labelled = fairness_report(inputs.labelled, label=c.target, **common)
+    return evidence.model_copy(update={"fairness": tonight, "labelled_fairness": labelled})
+
+
+def segments_stage(ctx: RunContext, inputs: ModelInputs, evidence: Evidence) -> Evidence:
+    """Traffic by API client against the reference."""
     from govern.segments import segment_stats
 
     model, c = inputs.model, inputs.model.columns
-    rules = ctx.rules(model)
-    tonight = labelled = None
-    if c.protected and model.problem_type.is_classification:
-        common: dict[str, Any] = {
-            "prediction": c.prediction,
-            "attributes": c.protected,
-            "favourable": c.favorable,
-            "positive_label": c.positive_label,
-            "score": c.score,
-            "min_group_size": int(rules.value("fairness", "min_group_size", DEFAULT_MIN_GROUP_SIZE)),
-            "intersectional": bool(rules.value("fairness", "intersectional", True)),
-        }
-        tonight = fairness_report(inputs.batch, **common)
-        if inputs.labelled is not None and len(inputs.labelled):
-            labelled = fairness_report(inputs.labelled, label=c.target, **common)
-    segments: tuple[SegmentStats, ...] = ()
-    if c.api_client and model.problem_type.is_classification:
-        segments = segment_stats(
-            inputs.batch,
-            inputs.reference,
-            segment=c.api_client,
-            prediction=c.prediction,
-            positive_label=c.positive_label,
-            score=c.score,
-        )
-    return tonight, labelled, segments
+    if not c.api_client or not model.problem_type.is_classification:
+        return evidence
+    segments = segment_stats(
+        inputs.batch,
+        inputs.reference,
+        segment=c.api_client,
+        prediction=c.prediction,
+        positive_label=c.positive_label,
+        score=c.score,
+    )
+    return evidence.model_copy(update={"segments": segments})
 
 
-# ---------------------------------------------------------------------------------------------- assembly
+# ---------------------------------------------------------------------------------------------- one model's night
 
 
 @dataclass(frozen=True)
@@ -339,91 +426,26 @@ class StageFailure:
     error: BaseException
 
     def to_stage_error(self) -> StageError:
-        if isinstance(self.error, GovernanceError):
-            message = str(self.error)
-        else:  # an unexpected error: keep its type so the owner can search for it
-            message = f"{type(self.error).__name__}: {self.error}"
-        return StageError(stage=self.stage, error=type(self.error).__name__, message=message)
+        return stage_error(self.stage, self.error)
 
 
-def assemble(
-    ctx: RunContext,
-    model: ModelConfig,
-    night: str,
-    outcomes: dict[str, Any],
-    timings: dict[str, float] | None = None,
-    run: dict[str, Any] | None = None,
-) -> ModelNightResult:
-    """One ModelNightResult from the stages' outcomes (a value, a StageFailure, or missing if never run)."""
-    from govern.policy import NightEvidence, judge
-
-    errors = [o.to_stage_error() for o in outcomes.values() if isinstance(o, StageFailure)]
-
-    def ok(stage: str) -> Any:
-        value = outcomes.get(stage)
-        return None if value is None or isinstance(value, StageFailure) else value
-
-    inputs: ModelInputs | None = ok("load")
-    if inputs is None and "load" not in outcomes:
-        errors.append(StageError("load", "NotRun", "the load stage did not run"))
-    for stage in STAGES[1:]:
-        if inputs is None and stage not in outcomes:
-            errors.append(StageError(stage, "Skipped", "skipped: the model's inputs could not be loaded"))
-    drift, prediction_drift = ok("drift") or (None, None)
-    fairness, labelled_fairness, segments = ok("fairness") or (None, None, ())
-    rules = ctx.rules(model)
-    evidence = NightEvidence(
-        model_version=inputs.model_version if inputs else None,
-        validation=ok("validate"),
-        performance=ok("estimate"),
-        sla_metric=rules.value("performance", "metric"),
-        drift=drift,
-        prediction_drift=prediction_drift,
-        fairness=fairness,
-        labelled_fairness=labelled_fairness,
-        segments=segments,
-    )
-    findings = judge(rules, evidence)
-    status: Status = "error" if errors else ("findings" if findings else "healthy")
-    return ModelNightResult(
-        model=model.name,
-        night=night,
-        status=status,
-        business_unit=model.business_unit,
-        risk_tier=model.risk_tier.value,
-        owner=model.owner.email,
-        model_version=evidence.model_version,
-        rows=len(inputs.batch) if inputs else None,
-        labelled_night=inputs.labelled_night if inputs else None,
-        labelled_rows=len(inputs.labelled) if inputs and inputs.labelled is not None else None,
-        validation=evidence.validation,
-        performance=evidence.performance,
-        drift=drift,
-        prediction_drift=prediction_drift,
-        fairness=fairness,
-        labelled_fairness=labelled_fairness,
-        segments=segments,
-        findings=findings,
-        errors=tuple(errors),
-        rules=rules.to_dict(),
-        timings=dict(timings or {}),
-        run={**(run or {}), "notes": list(inputs.notes) if inputs else []},
-    )
+def stage_error(stage: str, error: BaseException) -> StageError:
+    # an unexpected error keeps its type in the message, so the owner can search for it
+    message = str(error) if isinstance(error, GovernanceError) else f"{type(error).__name__}: {error}"
+    return StageError(stage=stage, error=type(error).__name__, message=message)
 
 
-def broken_model_result(name: str, night: str, message: str, run: dict[str, Any] | None = None) -> ModelNightResult:
-    """The result of a model whose configuration file could not be loaded."""
-    return ModelNightResult(
-        model=name,
-        night=night,
-        status="error",
-        errors=(StageError("config", "ConfigError", message),),
-        run=dict(run or {}),
-    )
+ANALYSES: tuple[tuple[str, Callable[[RunContext, ModelInputs, Evidence], Evidence]], ...] = (
+    ("validate", validate_stage),
+    ("estimate", estimate_stage),
+    ("drift", drift_stage),
+    ("fairness", fairness_stage),
+    ("segments", segments_stage),
+)
 
 
-def run_stage(stage: str, function: Callable[..., Any], *args: Any) -> tuple[Any, float]:
-    """Run one stage; an error becomes a StageFailure (logged with its traceback), never an escape."""
+def _isolated(stage: str, function: Callable[..., Any], *args: Any) -> tuple[Any, float]:
+    """Run one step; an error becomes a StageFailure (logged with its traceback), never an escape."""
     started = time.perf_counter()
     try:
         value = function(*args)
@@ -433,33 +455,86 @@ def run_stage(stage: str, function: Callable[..., Any], *args: Any) -> tuple[Any
     return value, time.perf_counter() - started
 
 
-ANALYSES: tuple[tuple[str, Callable[[RunContext, ModelInputs], Any]], ...] = (
-    ("validate", validate_stage),
-    ("estimate", estimate_stage),
-    ("drift", drift_stage),
-    ("fairness", fairness_stage),
-)
-
-
 def assess_model(
-    ctx: RunContext,
-    model: ModelConfig,
-    night: str,
-    loaded: ModelInputs | StageFailure,
-    run: dict[str, Any] | None = None,
+    ctx: RunContext, model: ModelConfig, night: str, loaded: ModelInputs | StageFailure, run: RunInfo | None = None
 ) -> ModelNightResult:
-    """Every analysis stage on the loaded inputs (each isolated: a failure is recorded and the others run),
-    then the judgement. A failed load is recorded as such, with the analyses marked skipped."""
-    outcomes: dict[str, Any] = {"load": loaded}
+    """Every analysis stage on the loaded inputs, each isolated (a failure is recorded and the others run),
+    then the judgement, itself isolated. A failed load is recorded as such, with the analyses skipped."""
+    from govern.policy import judge
+
+    errors: list[StageError] = []
     timings: dict[str, float] = {}
     if isinstance(loaded, StageFailure):
+        evidence = Evidence()
+        errors.append(loaded.to_stage_error())
+        errors += [StageError(stage=s, error="Skipped", message="skipped: the model's inputs could not be loaded")
+                   for s in STAGES[1:]]  # fmt: skip
         timings["load"] = 0.0
     else:
+        evidence = loaded.evidence()
         timings["load"] = round(loaded.load_seconds, 4)
         for stage, function in ANALYSES:
-            outcomes[stage], seconds = run_stage(stage, function, ctx, loaded)
+            outcome, seconds = _isolated(stage, function, ctx, loaded, evidence)
             timings[stage] = round(seconds, 4)
-    return assemble(ctx, model, night, outcomes, timings, run)
+            if isinstance(outcome, StageFailure):
+                errors.append(outcome.to_stage_error())
+            else:
+                evidence = outcome
+    rules = ctx.rules(model)
+    findings, seconds = _isolated("judge", judge, rules, evidence)
+    timings["judge"] = round(seconds, 4)
+    if isinstance(findings, StageFailure):
+        errors.append(findings.to_stage_error())
+        findings = ()
+    status: Status = "error" if errors else ("findings" if findings else "healthy")
+    return ModelNightResult(
+        model=model.name,
+        night=night,
+        status=status,
+        business_unit=model.business_unit,
+        risk_tier=model.risk_tier.value,
+        owner=model.owner.email,
+        evidence=evidence,
+        findings=findings,
+        errors=tuple(errors),
+        rules=AppliedRule.all_from(rules),
+        timings=timings,
+        run=run or RunInfo(),
+    )
+
+
+def record_result(ctx: RunContext, result: ModelNightResult) -> ModelNightResult:
+    """Write the result through the store; a write that fails (read-only folder, full disk) turns the result
+    into that model's error, returned for the fleet summary, never raised."""
+    try:
+        ctx.store.write_result(result)
+    except Exception as exc:  # isolation boundary: one model's failed write must not stop the night
+        log.warning("recording %s failed: %s", result.model, exc, exc_info=not isinstance(exc, OSError))
+        error = StageError(
+            stage="record",
+            error=type(exc).__name__,
+            message=f"model {result.model!r}: its result for {result.night} must be written to "
+            f"{ctx.store.location(result.night, result.model)}; got {type(exc).__name__}: {exc}",
+        )
+        return result.model_copy(update={"status": "error", "errors": (*result.errors, error)})
+    return result
+
+
+def govern_model(
+    ctx: RunContext, model: ModelConfig, night: str, loaded: ModelInputs | StageFailure, run: RunInfo | None = None
+) -> ModelNightResult:
+    """Assess, judge and record one model's night. Never raises: whatever goes wrong is the model's error."""
+    try:
+        result = assess_model(ctx, model, night, loaded, run)
+    except Exception as exc:  # a defect in assembling the result is still only this model's problem
+        log.exception("assessing %s failed", model.name)
+        result = error_result(model.name, night, stage_error("assess", exc), run)
+    return record_result(ctx, result)
+
+
+def error_result(name: str, night: str, error: StageError, run: RunInfo | None = None) -> ModelNightResult:
+    """The result of a model that could not be assessed at all (e.g. its configuration file is broken)."""
+    return ModelNightResult(model=name, night=night, status="error", errors=(error,), run=run or RunInfo())
 
 
 def load_stage(ctx: RunContext, model: ModelConfig, night: str) -> ModelInputs:
@@ -469,46 +544,7 @@ def load_stage(ctx: RunContext, model: ModelConfig, night: str) -> ModelInputs:
     return dataclasses.replace(inputs, load_seconds=time.perf_counter() - started)
 
 
-def run_model_night(ctx: RunContext, model: ModelConfig, night: str) -> ModelNightResult:
-    """All stages of one model's night, in order, without Prefect."""
-    loaded, _ = run_stage("load", load_stage, ctx, model, night)
-    return assess_model(ctx, model, night, loaded)
-
-
-# ---------------------------------------------------------------------------------------------- recording
-
-
-def night_folder(fleet: Fleet, night: str) -> Path:
-    return fleet.output_dir / night
-
-
-def record_result(fleet: Fleet, result: ModelNightResult) -> Path:
-    """Write ``<output>/<night>/models/<model>.json`` atomically; a rerun of the night replaces it."""
-    import json
-
-    from govern.data import write_atomic
-
-    path = night_folder(fleet, result.night) / "models" / f"{result.model}.json"
-    write_atomic(path, json.dumps(result.to_dict(), indent=2, sort_keys=False, default=str) + "\n")
-    return path
-
-
-def record_fleet_summary(
-    fleet: Fleet, night: str, results: list[ModelNightResult], run: dict[str, Any]
-) -> tuple[FleetSummary, Path]:
-    """Write ``<output>/<night>/fleet.json``: tonight's results, plus the night's earlier records of fleet
-    models not run this time (a rerun with ``--models`` updates its models and keeps the others)."""
-    import json
-
-    from govern.data import write_atomic
-
-    folder = night_folder(fleet, night)
-    records = {r.model: r.to_dict() for r in results}
-    for name in [*fleet.models, *fleet.broken]:
-        path = folder / "models" / f"{name}.json"
-        if name not in records and path.is_file():
-            records[name] = json.loads(path.read_text(encoding="utf-8"))
-    summary = FleetSummary.from_model_records(night, list(records.values()), run)
-    path = folder / "fleet.json"
-    write_atomic(path, json.dumps(summary.to_dict(), indent=2) + "\n")
-    return summary, path
+def run_model_night(ctx: RunContext, model: ModelConfig, night: str, run: RunInfo | None = None) -> ModelNightResult:
+    """All stages of one model's night, in order, in this thread: load, assess, judge, record."""
+    loaded, _ = _isolated("load", load_stage, ctx, model, night)
+    return govern_model(ctx, model, night, loaded, run)

@@ -1,41 +1,33 @@
-"""Judging and recording: the findings, the model's JSON, the fleet summary and the Prefect artifact."""
+"""Publishing the night: the fleet summary as a Prefect table artifact (the summary itself is written by the
+core, ``govern.night``)."""
 
 from __future__ import annotations
-
-from typing import Any
 
 from prefect import task
 from prefect.artifacts import create_table_artifact
 from prefect.cache_policies import NO_CACHE
 
-from govern import pipeline
-from govern.pipeline import RunContext
-from govern.results import FleetSummary, ModelNightResult
+from govern.results import FleetSummary
+
+_COLUMNS = ("model", "status", "max_severity", "fault", "n_findings", "checks", "model_version")
 
 
 @task(
-    name="fleet-summary", task_run_name="fleet-summary-{night}", retries=1, cache_policy=NO_CACHE, persist_result=False
+    name="publish-summary",
+    task_run_name="publish-summary-{summary.night}",
+    retries=1,
+    cache_policy=NO_CACHE,
+    persist_result=False,
 )
-def record_fleet_summary(
-    ctx: RunContext, night: str, results: list[ModelNightResult], run: dict[str, Any]
-) -> FleetSummary:
-    """Write the night's fleet summary and publish it as a Prefect table artifact. Models whose configuration
-    could not be loaded are recorded here as errors, so they show in the summary rather than vanish."""
-    broken = [pipeline.broken_model_result(name, night, message, run) for name, message in ctx.fleet.broken.items()]
-    for result in broken:
-        pipeline.record_result(ctx.fleet, result)
-    summary, path = pipeline.record_fleet_summary(ctx.fleet, night, [*results, *broken], run)
-    rows = [
-        {
-            key: (", ".join(value) if isinstance(value, list) else value)
-            for key, value in line.items()
-            if key in ("model", "status", "max_severity", "fault", "n_findings", "checks", "model_version")
-        }
-        for line in summary.models
-    ]
+def publish_fleet_summary(summary: FleetSummary, location: str) -> None:
+    """The night's fleet summary as a table artifact in the Prefect UI, linking to the file."""
+    rows = []
+    for line in summary.models:
+        record = line.model_dump(mode="json", include=set(_COLUMNS))
+        record["checks"] = ", ".join(record["checks"])
+        rows.append(record)
     create_table_artifact(
-        key=f"governance-{night}",
+        key=f"governance-{summary.night}",
         table=rows,
-        description=f"Model governance, night of {night}: {summary.to_dict()['counts']} (details: {path})",
+        description=f"Model governance, night of {summary.night}: {summary.counts} (details: {location})",
     )
-    return summary

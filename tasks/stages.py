@@ -1,5 +1,5 @@
 """The per-model work as Prefect tasks: ``load`` (I/O, retried on transient errors) and ``assess`` (validate,
-estimate, drift, fairness, judge and record).
+estimate, drift, fairness, segments, judge and record: ``govern.pipeline.govern_model``, which never raises).
 
 Why two tasks per model and not one per stage: on 2 cores the embedded Prefect server is the bottleneck; with
 six tasks per model it took a full core recording ~160 task runs a night and a night of the 26-model demo took
@@ -20,7 +20,7 @@ from govern import pipeline
 from govern.config import ModelConfig
 from govern.errors import GovernanceError
 from govern.pipeline import ModelInputs, RunContext, StageFailure
-from govern.results import ModelNightResult
+from govern.results import ModelNightResult, RunInfo
 
 
 def _transient(task: Task[..., Any], task_run: TaskRun, state: State[Any]) -> bool:
@@ -50,11 +50,10 @@ def load_inputs(ctx: RunContext, model: ModelConfig, night: str) -> ModelInputs:
 
 @task(name="assess", task_run_name="assess-{model.name}-{night}", cache_policy=NO_CACHE, persist_result=False)
 def assess_model(
-    ctx: RunContext, model: ModelConfig, night: str, loaded: ModelInputs | StageFailure, run: dict[str, Any]
+    ctx: RunContext, model: ModelConfig, night: str, loaded: ModelInputs | StageFailure, run: RunInfo
 ) -> ModelNightResult:
-    """Validate, estimate, measure drift and fairness, judge against the policies, write the result."""
-    result = pipeline.assess_model(ctx, model, night, loaded, run)
-    pipeline.record_result(ctx.fleet, result)
+    """Validate, estimate, measure drift, fairness and segments, judge against the policies, record."""
+    result = pipeline.govern_model(ctx, model, night, loaded, run)
     if result.errors:
         logger = get_run_logger()
         for error in result.errors:

@@ -6,6 +6,8 @@ import json
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+import pandas as pd
 import yaml
 
 FLEET = {
@@ -91,3 +93,14 @@ def write_fleet(
         suite = {"name": model.get("expectation_suite", model["name"]), "expectations": []}
         (root / "expectations" / f"{suite['name']}.json").write_text(json.dumps(suite))
     return fleet_path
+
+
+def applicants(
+    rng: np.random.Generator, n: int, *, start: str, days: int, regions: tuple[str, ...], spread: float = 1.0
+) -> pd.DataFrame:
+    """The columns every synthetic test table shares: ``id``, ``ts`` (sorted over ``days`` days from ``start``),
+    ``income`` ~ N(0, spread) and ``region``; drawn from ``rng`` in that order (income, region, timestamps)."""
+    income = rng.normal(0, spread, n)
+    region = rng.choice(list(regions), n)
+    stamps = pd.Timestamp(start) + pd.to_timedelta(np.sort(rng.integers(0, days * 86400, n)), unit="s")
+    return pd.DataFrame({"id": np.arange(n), "ts": stamps, "income": income, "region": region})

@@ -9,27 +9,18 @@ import pytest
 from govern.config import ModelConfig
 from govern.errors import EstimationError
 from govern.estimation import estimate_performance, fit_estimators, realized_performance, reconstruction_drift
-from tests.fleet_factory import model_config
+from tests.fleet_factory import applicants, model_config
 
 
 def binary_frame(n: int, start: str, days: int, seed: int, spread: float = 1.0) -> pd.DataFrame:
     rng = np.random.default_rng(seed)
-    income = rng.normal(0, spread, n)
-    region = rng.choice(["north", "south", "east"], n)
-    logit = 1.5 * income + (region == "north") * 0.5
-    score = 1 / (1 + np.exp(-logit))
-    stamps = pd.Timestamp(start) + pd.to_timedelta(np.sort(rng.integers(0, days * 86400, n)), unit="s")
-    return pd.DataFrame(
-        {
-            "id": np.arange(n),
-            "ts": stamps,
-            "income": income,
-            "region": region,
-            "score": score,
-            "approved": (score >= 0.5).astype(int),
-            "repaid": (rng.random(n) < score).astype(int),
-            "gender": rng.choice(["F", "M"], n),
-        }
+    frame = applicants(rng, n, start=start, days=days, regions=("north", "south", "east"), spread=spread)
+    score = 1 / (1 + np.exp(-(1.5 * frame["income"] + (frame["region"] == "north") * 0.5)))
+    return frame.assign(
+        score=score,
+        approved=(score >= 0.5).astype(int),
+        repaid=(rng.random(n) < score).astype(int),
+        gender=rng.choice(["F", "M"], n),
     )
 
 
@@ -94,20 +85,9 @@ def test_dle_estimate_matches_nannyml_and_realized_mae_matches_sklearn(regressio
 
     def frame(n: int, start: str, days: int, seed: int) -> pd.DataFrame:
         rng = np.random.default_rng(seed)
-        income = rng.normal(0, 1, n)
-        region = rng.choice(["north", "south"], n)
-        noise = rng.normal(0, 0.3 + 0.5 * (income > 1), n)  # heteroscedastic: DLE has something to learn
-        stamps = pd.Timestamp(start) + pd.to_timedelta(np.sort(rng.integers(0, days * 86400, n)), unit="s")
-        return pd.DataFrame(
-            {
-                "id": np.arange(n),
-                "ts": stamps,
-                "income": income,
-                "region": region,
-                "limit_pred": 2 * income,
-                "limit": 2 * income + noise,
-            }
-        )
+        out = applicants(rng, n, start=start, days=days, regions=("north", "south"))
+        noise = rng.normal(0, 0.3 + 0.5 * (out["income"] > 1), n)  # heteroscedastic: DLE has something to learn
+        return out.assign(limit_pred=2 * out["income"], limit=2 * out["income"] + noise)
 
     reference, batch = frame(4000, "2026-09-01", 20, 5), frame(1000, "2026-10-01", 1, 6)
     fitted = fit_estimators(reference, regression_model, version="1", metrics=["mae"])

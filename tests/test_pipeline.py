@@ -1,12 +1,15 @@
-"""One model's night through every stage, without Prefect: the in-memory registry, real GE and NannyML.
+"""One model's night through every stage, and a whole night of a small fleet, without Prefect: the in-memory
+registry, the real results store, real GE and NannyML.
 
 Covers the error paths the nightly run must survive: a missing file, a missing column, wrong types, an empty
-batch, an all-null column, an unknown version; and that a failure stays in its model.
+batch, an all-null column, an unknown version, a result that cannot be written; and that a failure stays in
+its model.
 """
 
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import numpy as np
@@ -15,8 +18,11 @@ import pytest
 
 from govern.config import Fleet, load_fleet
 from govern.estimation import EstimatorCache
-from govern.pipeline import RunContext, record_fleet_summary, record_result, run_model_night
+from govern.night import InlineExecutor, govern_night
+from govern.pipeline import RunContext, run_model_night
 from govern.registry import InMemoryRegistry
+from govern.results import FleetSummary, ModelNightResult, RunInfo
+from govern.store import ResultsStore
 from govern.suites import profile_suite, save_suite
 from tests.fleet_factory import model_config, write_fleet
 
@@ -81,8 +87,13 @@ def small_fleet(tmp_path_factory: pytest.TempPathFactory) -> tuple[Fleet, InMemo
     return fleet, registry
 
 
-def context(fleet: Fleet, registry: InMemoryRegistry) -> RunContext:
-    return RunContext(fleet=fleet, registry=registry, estimator_cache=EstimatorCache(None))
+def context(fleet: Fleet, registry: InMemoryRegistry, store: ResultsStore | None = None) -> RunContext:
+    return RunContext(
+        fleet=fleet,
+        registry=registry,
+        estimator_cache=EstimatorCache(None),
+        store=store or ResultsStore(fleet.output),
+    )
 
 
 def rewrite_batch(fleet: Fleet, model: str, night: str, change) -> Path:
@@ -95,26 +106,33 @@ def test_healthy_night_has_every_section_and_no_findings(small_fleet) -> None:
     fleet, registry = small_fleet
     result = run_model_night(context(fleet, registry), fleet.models["loan"], NIGHT)
     assert result.status == "healthy", [f.message for f in result.findings] + [e.message for e in result.errors]
-    assert result.model_version == "2" and result.rows == 1000
-    assert result.labelled_night == "2026-10-03" and result.labelled_rows == 1000  # label_delay_days: 2
-    assert result.validation.success
-    assert {(m.metric, m.kind) for m in result.performance.metrics} >= {
+    evidence = result.evidence
+    assert evidence.model_version == "2" and evidence.rows == 1000
+    assert evidence.labelled_night == "2026-10-03" and evidence.labelled_rows == 1000  # label_delay_days: 2
+    assert evidence.validation.success
+    assert {(m.metric, m.kind) for m in evidence.performance.metrics} >= {
         ("roc_auc", "estimated"),
         ("roc_auc", "realized"),
     }
-    assert [c.column for c in result.drift.columns] == ["income", "region"]
-    assert {a.attribute for a in result.fairness.attributes} == {"gender"}
-    assert result.labelled_fairness.has_labels
-    payload = json.loads(json.dumps(result.to_dict()))
-    assert payload["schema_version"] == "1.0" and payload["status"] == "healthy"
-    assert set(payload["timings"]) == {"load", "validate", "estimate", "drift", "fairness"}
+    assert [c.column for c in evidence.drift.features.columns] == ["income", "region"]
+    assert evidence.drift.multivariate is not None  # multivariate drift is reported under drift
+    assert {a.attribute for a in evidence.fairness.attributes} == {"gender"}
+    assert evidence.labelled_fairness.has_labels
+    payload = json.loads(result.to_json())
+    assert payload["schema_version"] == "2.0" and payload["status"] == "healthy"
+    assert set(payload["timings"]) == {"load", "validate", "estimate", "drift", "fairness", "segments", "judge"}
+    assert ModelNightResult.from_json(result.to_json()) == result  # reads back into the same type
+    applied = {(r.section, r.name): r.source for r in result.rules}
+    assert applied[("fairness", "min_group_size")] == "us_four_fifths"  # from the policy
+    assert applied[("drift", "min_features_drifted_for_finding")] == "default"  # the rulebook's default, listed
+    assert applied[("performance", "minimum")] == "models/loan.yaml"
 
 
 def test_income_in_thousands_is_bad_data_not_a_bad_model(small_fleet) -> None:
     fleet, registry = small_fleet
     rewrite_batch(fleet, "cards", "2026-10-06", lambda b: b.assign(income=b["income"] / 1000))
     result = run_model_night(context(fleet, registry), fleet.models["cards"], "2026-10-06")
-    assert result.status == "findings" and result.validation.bad_data
+    assert result.status == "findings" and result.evidence.validation.bad_data
     checks = {f.check: f for f in result.findings}
     assert "data_quality.critical_expectation" in checks
     assert checks["drift.feature"].subject == "income"
@@ -124,10 +142,13 @@ def test_income_in_thousands_is_bad_data_not_a_bad_model(small_fleet) -> None:
 @pytest.mark.parametrize(
     ("change", "stage", "message"),
     [
-        (lambda b: b.drop(columns=["region"]), "load", "columns must include 'region'"),
-        (lambda b: b.iloc[0:0], "load", "must have at least one row; got 0 rows"),
-        (lambda b: b.assign(income=b["income"].astype(str)), "load", "columns must be numeric; got 'income'"),
+        (lambda b: b.drop(columns=["region"]), "load", "column 'region' (feature) must be present"),
+        (lambda b: b.iloc[0:0], "load", "must have at least one row"),
+        (lambda b: b.assign(income=b["income"].astype(str)), "load", "column 'income' (feature) must be numeric"),
         (lambda b: b.assign(model_version="9"), "load", "version '9' must exist in the registry"),
+        (lambda b: b.assign(id=0), "load", "column 'id' (id) must be unique"),
+        (lambda b: b.assign(score=b["score"] * 10), "load", "column 'score' (score) must be within [0, 1]"),
+        (lambda b: b.assign(approved="yes"), "load", "column 'approved' (prediction) must be one of 0, 1"),
     ],
 )
 def test_bad_batches_fail_the_model_with_a_clear_error(small_fleet, change, stage: str, message: str) -> None:
@@ -143,7 +164,7 @@ def test_bad_batches_fail_the_model_with_a_clear_error(small_fleet, change, stag
     errors = {e.stage: e.message for e in result.errors}
     assert message in errors[stage]
     assert "model 'cards'" in errors[stage]
-    assert {"validate", "estimate", "drift", "fairness"} <= set(errors)  # skipped, and said so
+    assert {"validate", "estimate", "drift", "fairness", "segments"} <= set(errors)  # skipped, and said so
 
 
 def test_all_null_feature_is_reported_not_crashed(small_fleet) -> None:
@@ -156,12 +177,15 @@ def test_all_null_feature_is_reported_not_crashed(small_fleet) -> None:
     finally:
         original.to_parquet(path)
     assert result.status == "findings", result.errors
-    assert result.validation.bad_data  # an entirely null feature is a broken feed
-    assert result.drift.unmeasured == (("region", "entirely null in tonight's batch"),)
-    assert [c.column for c in result.drift.columns] == ["income"]
-    assert result.performance.reconstruction is None
-    assert "entirely null features ['region']" in result.performance.notes[0]
-    assert any(m.kind == "estimated" and m.value is not None for m in result.performance.metrics)
+    evidence = result.evidence
+    assert evidence.validation.bad_data  # an entirely null feature is a broken feed
+    assert [(u.column, u.reason) for u in evidence.drift.features.unmeasured] == [
+        ("region", "entirely null in tonight's batch")
+    ]
+    assert [c.column for c in evidence.drift.features.columns] == ["income"]
+    assert evidence.drift.multivariate is None
+    assert "entirely null features ['region']" in evidence.drift.notes[0]
+    assert any(m.kind == "estimated" and m.value is not None for m in evidence.performance.metrics)
 
 
 def test_missing_batch_names_model_and_file_and_other_models_still_run(small_fleet) -> None:
@@ -175,17 +199,67 @@ def test_missing_batch_names_model_and_file_and_other_models_still_run(small_fle
     assert other.status == "healthy"
 
 
-def test_recording_twice_replaces_and_the_summary_keeps_other_models(small_fleet) -> None:
+def test_a_night_records_every_model_and_a_rerun_keeps_what_it_supersedes(small_fleet, tmp_path: Path) -> None:
     fleet, registry = small_fleet
-    ctx = context(fleet, registry)
-    results = [run_model_night(ctx, fleet.models[name], NIGHT) for name in ("cards", "loan")]
-    for result in results:
-        record_result(fleet, result)
-    record_fleet_summary(fleet, NIGHT, results, {"run": 1})
-    record_result(fleet, results[0])
-    summary, path = record_fleet_summary(fleet, NIGHT, results[:1], {"run": 2})  # a rerun of one model
-    written = json.loads(path.read_text())
-    assert [m["model"] for m in written["models"]] == ["cards", "loan"]
-    assert written["run"] == {"run": 2}
-    files = sorted(p.name for p in (fleet.output_dir / NIGHT / "models").iterdir())
+    store = ResultsStore(tmp_path / "runs")
+    ctx = context(fleet, registry, store)
+    first = govern_night(ctx, NIGHT, executor=InlineExecutor(workers=2), run=RunInfo(flow_run_id="run-1"))
+    assert [line.model for line in first.models] == ["cards", "loan"]
+    assert store.read_fleet(NIGHT) == first  # the summary reads back into the same type
+    before = store.read_result(NIGHT, "cards")
+
+    rerun = govern_night(ctx, NIGHT, models=["cards"], run=RunInfo(flow_run_id="run-2"))  # a rerun of one model
+    assert [line.model for line in rerun.models] == ["cards", "loan"]  # the other model kept, once
+    assert rerun.run.flow_run_id == "run-2"
+    assert store.read_result(NIGHT, "cards").run.flow_run_id == "run-2"
+    assert store.superseded(NIGHT, "cards") == [before]  # nothing judged is lost
+    assert store.superseded(NIGHT, "loan") == []
+    assert [s.run.flow_run_id for s in store.superseded(NIGHT)] == ["run-1"]  # nor the first summary
+    files = sorted(p.name for p in (tmp_path / "runs" / NIGHT / "models").iterdir())
     assert files == ["cards.json", "loan.json"]  # no temporary files, no duplicates
+    assert store.nights() == [NIGHT]
+    assert [r.night for r in store.history("loan")] == [NIGHT]
+
+
+def test_a_result_that_cannot_be_written_is_that_models_error_only(small_fleet, tmp_path: Path) -> None:
+    fleet, registry = small_fleet
+    store = ResultsStore(tmp_path / "runs")
+    ctx = context(fleet, registry, store)
+    # a directory where loan's result file belongs: the write fails whoever runs it (root ignores chmod)
+    (tmp_path / "runs" / NIGHT / "models" / "loan.json").mkdir(parents=True)
+    summary = govern_night(ctx, NIGHT)
+    assert summary.line("loan").status == "error"
+    assert "loan.json" in summary.line("loan").errors[-1] and "must be written" in summary.line("loan").errors[-1]
+    assert summary.line("cards").status == "healthy"
+    assert store.read_result(NIGHT, "cards").status == "healthy"
+    assert FleetSummary.from_json((tmp_path / "runs" / NIGHT / "fleet.json").read_text()) == summary
+
+
+@pytest.mark.skipif(hasattr(os, "geteuid") and os.geteuid() == 0, reason="root writes through read-only modes")
+def test_a_read_only_result_folder_is_that_models_error_only(small_fleet, tmp_path: Path) -> None:
+    fleet, registry = small_fleet
+    store = ResultsStore(tmp_path / "runs")
+    folder = tmp_path / "runs" / NIGHT / "models"
+    folder.mkdir(parents=True)
+    (folder / "loan.json").write_text("{}")
+    folder.chmod(0o555)
+    try:
+        summary = govern_night(context(fleet, registry, store), NIGHT)
+    finally:
+        folder.chmod(0o755)
+    assert summary.line("loan").status == "error" and summary.line("cards").status == "error"
+    assert (tmp_path / "runs" / NIGHT / "fleet.json").is_file()
+
+
+def test_a_failing_judgement_is_that_models_error(small_fleet, tmp_path: Path, monkeypatch) -> None:
+    fleet, registry = small_fleet
+    ctx = context(fleet, registry, ResultsStore(tmp_path / "runs"))
+
+    def broken_judge(rules, evidence):
+        raise RuntimeError("judge exploded")
+
+    monkeypatch.setattr("govern.policy.judge", broken_judge)
+    result = run_model_night(ctx, fleet.models["loan"], NIGHT)
+    assert result.status == "error"
+    assert [e.message for e in result.errors if e.stage == "judge"] == ["RuntimeError: judge exploded"]
+    assert result.evidence.validation is not None  # the stages' evidence is kept
