@@ -1,4 +1,5 @@
-"""``govern``: the command line. Heavy libraries are imported inside the commands, so ``--help`` is instant."""
+"""``govern``: the command line. It lives outside the core (``govern/``) because its ``run`` and ``demo``
+commands start the Prefect flows; heavy libraries are imported inside the commands, so ``--help`` is instant."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from typing import Any
 import typer
 
 from govern.errors import GovernanceError
+from govern.rulebook import FOUR_FIFTHS
 
 DEFAULT_FLEET = Path("configs/fleet.yaml")
 
@@ -119,7 +121,7 @@ def demo(
 
     config: FleetConfig = parse(FleetConfig, fleet.resolve())
     configure_environment((fleet.resolve().parent / config.state_dir).resolve())
-    from govern.demo import DEMO_NIGHTS, build_demo
+    from demo import DEMO_NIGHTS, build_demo
 
     typer.echo(str(build_demo(fleet, force=force)))
     if run:
@@ -139,20 +141,20 @@ def _night(value: str | None) -> dt.date | None:
         raise  # unreachable, for type checkers
 
 
-def _print_summary(summary: dict[str, Any]) -> None:
+def _print_summary(summary: Any) -> None:
     from tabulate import tabulate
 
     rows = [
         [
-            line["model"],
-            line["status"],
-            line["max_severity"] or "",
-            line["fault"] or "",
-            ", ".join(line["checks"]) or "; ".join(line["errors"])[:100],
+            line.model,
+            line.status,
+            line.max_severity or "",
+            line.fault or "",
+            ", ".join(line.checks) or "; ".join(line.errors)[:100],
         ]
-        for line in summary["models"]
+        for line in summary.models
     ]
-    typer.echo(f"\nnight {summary['night']}: {summary['counts']}")
+    typer.echo(f"\nnight {summary.night}: {summary.counts}")
     typer.echo(tabulate(rows, headers=["model", "status", "severity", "fault", "checks"]))
 
 
@@ -167,12 +169,15 @@ def run_nightly(
     fleet_config = _prepare(fleet)
     fleet_config.select(_split(models))  # an unknown model is an error before Prefect starts
     from flows.nightly import nightly
+    from govern.results import FleetSummary
+    from govern.store import ResultsStore
 
-    summary = nightly.with_options(task_runner=_task_runner(fleet_config))(
+    done = nightly.with_options(task_runner=_task_runner(fleet_config))(
         fleet_path=fleet.resolve(), night=night, models=_split(models)
     )
+    summary = FleetSummary.model_validate(done)
     _print_summary(summary)
-    typer.echo(f"\nresults: {fleet_config.output_dir / summary['night']}")
+    typer.echo(f"\nresults: {ResultsStore(fleet_config.output).location(summary.night)}")
 
 
 def _task_runner(fleet: Any) -> Any:
@@ -198,7 +203,7 @@ def _run_backfill(fleet: Path, start: dt.date, end: dt.date, models: list[str] |
             f"{summary['night']}: {counts['healthy']} healthy, {counts['findings']} with findings, "
             f"{counts['error']} errors  {' '.join(flagged)}"
         )
-    typer.echo(f"\nresults: {fleet_config.output_dir}/<night>/fleet.json and <night>/models/<model>.json")
+    typer.echo(f"\nresults: {fleet_config.output}/<night>/fleet.json and <night>/models/<model>.json")
 
 
 @run_app.command("backfill")
@@ -263,7 +268,100 @@ def expectations_init(
     )
 
 
+# ---------------------------------------------------------------------------------------------- results
+
+
+def _store(fleet_path: Path) -> Any:
+    from govern.config import load_fleet
+    from govern.store import ResultsStore
+
+    return ResultsStore(load_fleet(fleet_path, strict=False).output)
+
+
+def _iso(value: str | None, option: str) -> str | None:
+    if value is not None:
+        try:
+            dt.date.fromisoformat(value)
+        except ValueError:
+            _fail(f"{option} must be an ISO date such as 2026-10-18; got {value!r} instead")
+    return value
+
+
+@app.command("schema")
+def schema(
+    document: str = typer.Argument(..., help="result (a model's night) or fleet (the fleet summary)."),
+) -> None:
+    """Print the JSON Schema of a published document (committed in schemas/)."""
+    from govern.results import DOCUMENTS, json_schema
+
+    if document not in DOCUMENTS:
+        _fail(f"DOCUMENT must be one of {', '.join(DOCUMENTS)}; got {document!r} instead")
+    typer.echo(json.dumps(json_schema(document), indent=2))
+
+
+@app.command("history")
+def history(
+    model: str = typer.Argument(..., help="The model."),
+    start: str | None = typer.Option(None, "--from", help="First night (ISO date)."),
+    end: str | None = typer.Option(None, "--to", help="Last night (ISO date), inclusive."),
+    as_json: bool = typer.Option(False, "--json", help="One JSON object per night, as a JSON list."),
+    fleet: Path = FleetOption,
+) -> None:
+    """One line per night for a model: status, serving version, the SLA metric estimated (with its band) and
+    realized, findings by severity."""
+    from govern.readout import HistoryLine, history_table
+
+    start, end = _iso(start, "--from"), _iso(end, "--to")
+    store = _store(fleet)
+    lines = [HistoryLine.of(r) for r in store.history(model, start=start, end=end)]
+    if not lines:
+        _fail(f"model {model!r} must have results between {start or 'the first night'} and "
+              f"{end or 'the last'} in {store.root}; got none", code=1)  # fmt: skip
+    if as_json:
+        typer.echo(json.dumps([line.to_dict() for line in lines], indent=2))
+    else:
+        typer.echo(history_table(lines))
+
+
+@app.command("show")
+def show(
+    model: str = typer.Argument(..., help="The model."),
+    night: str = typer.Option(..., "--night", help="The night (ISO date)."),
+    as_json: bool = typer.Option(False, "--json", help="The result document itself."),
+    fleet: Path = FleetOption,
+) -> None:
+    """One model's night in readable form: the verdict first, then the findings, then the figures."""
+    from govern.readout import night_text
+
+    _iso(night, "--night")
+    store = _store(fleet)
+    result = store.read_result(night, model)
+    typer.echo(result.to_json().rstrip() if as_json else night_text(result, location=store.location(night, model)))
+
+
 # ---------------------------------------------------------------------------------------------- audit
+
+
+def _threshold(section: str, name: str) -> Any:
+    """A typer callback refusing a value outside the rulebook's valid range for the threshold, as the
+    configuration does at load."""
+    from govern.rulebook import spec
+
+    def check(value: float | None) -> float | None:
+        if value is not None:
+            try:
+                spec(section, name).check_value(value)
+            except ValueError as exc:
+                raise typer.BadParameter(str(exc)) from exc
+        return value
+
+    return check
+
+
+def _default(section: str, name: str) -> Any:
+    from govern.rulebook import spec
+
+    return spec(section, name).default
 
 
 def _fraction(value: float | None) -> str:
@@ -279,8 +377,18 @@ def audit_fairness(
     score: str | None = typer.Option(None, "--score", help="Column of scores (mean score, per-group AUC)."),
     favourable: str = typer.Option("1", "--favourable", help="The prediction that favours the subject."),
     positive_label: str = typer.Option("1", "--positive-label", help="The positive class of label/prediction."),
-    min_group_size: int = typer.Option(30, "--min-group-size", min=1, help="Smaller groups get no verdict."),
-    min_impact_ratio: float = typer.Option(0.8, "--min-impact-ratio", help="Four-fifths rule threshold."),
+    min_group_size: int = typer.Option(
+        _default("fairness", "min_group_size"),
+        "--min-group-size",
+        callback=_threshold("fairness", "min_group_size"),
+        help="Smaller groups get no verdict.",
+    ),
+    min_impact_ratio: float = typer.Option(
+        FOUR_FIFTHS,
+        "--min-impact-ratio",
+        callback=_threshold("fairness", "min_impact_ratio"),
+        help="Impact ratio limit; default the four-fifths rule.",
+    ),
     intersectional: bool = typer.Option(
         True, "--intersectional/--no-intersectional", help="Also judge intersections of several --group."
     ),
@@ -292,6 +400,7 @@ def audit_fairness(
 
     from govern.data import read_table
     from govern.fairness import fairness_report
+    from govern.rulebook import spec
 
     attributes = list(dict.fromkeys(_split(group) or []))  # a column named twice is judged once
     if not attributes:
@@ -316,7 +425,7 @@ def audit_fairness(
     for g in report.groups:
         if not g.sufficient:
             verdict = f"n<{min_group_size}: no verdict"
-        elif g.impact_ratio is not None and g.impact_ratio < min_impact_ratio:
+        elif spec("fairness", "min_impact_ratio").breached(g.impact_ratio, min_impact_ratio):
             verdict = f"FAILS 4/5 (<{min_impact_ratio})"
         else:
             verdict = "ok"
@@ -354,8 +463,18 @@ def audit_drift(
     categorical: list[str] | None = typer.Option(
         None, "--categorical", help="Numeric columns to treat as categorical."
     ),
-    max_jensen_shannon: float = typer.Option(0.1, "--max-js", help="Jensen-Shannon distance threshold."),
-    max_psi: float = typer.Option(0.2, "--max-psi", help="Population stability index threshold."),
+    max_jensen_shannon: float = typer.Option(
+        _default("drift", "max_jensen_shannon"),
+        "--max-js",
+        callback=_threshold("drift", "max_jensen_shannon"),
+        help="Jensen-Shannon distance threshold.",
+    ),
+    max_psi: float = typer.Option(
+        _default("drift", "max_psi"),
+        "--max-psi",
+        callback=_threshold("drift", "max_psi"),
+        help="Population stability index threshold.",
+    ),
     json_path: Path | None = typer.Option(None, "--json", help="Write the report as JSON here."),
 ) -> None:
     """Drift of every column between two tables, by effect size (Jensen-Shannon, PSI, Wasserstein), with

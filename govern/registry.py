@@ -5,7 +5,7 @@ and the fitted estimator of a version.
 model registry, imported lazily inside its methods) and ``InMemoryRegistry`` the test double with the same
 semantics. Every failure is a ``RegistryError`` that names the model, the version or the alias.
 
-MLflow facts this adapter relies on (see STACK_NOTES): ``search_model_versions`` returns empty alias lists,
+MLflow facts this adapter relies on (measured on MLflow 3.17): ``search_model_versions`` returns empty alias lists,
 so aliases are read from the registered model; ``log_model`` with explicit ``pip_requirements`` avoids a
 6-11 s requirement inference per version; MLflow 3 stores scikit-learn models with skops, which refuses to
 load types it does not trust unless they are listed (``SKOPS_TRUSTED_TYPES``).

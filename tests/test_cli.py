@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
-from govern.cli import app
+from cli.app import app
 from tests.fleet_factory import model_config, write_fleet
 
 GOVERN = str(Path(sys.executable).parent / "govern")
@@ -154,6 +154,9 @@ def test_every_command_has_help() -> None:
         ["expectations", "init"],
         ["audit", "fairness"],
         ["audit", "drift"],
+        ["schema"],
+        ["history"],
+        ["show"],
     ):
         result = runner.invoke(app, [*command, "--help"])
         assert result.exit_code == 0 and "Usage" in result.output, command
@@ -258,3 +261,42 @@ def test_a_bad_date_is_refused_before_anything_starts(tmp_path: Path) -> None:
     result = runner.invoke(app, ["run", "nightly", "--date", "2026-13-01", "--fleet", str(fleet)])
     assert result.exit_code == 2 and "--date must be an ISO date" in result.output
     assert not (tmp_path / "state").exists()  # no state folder, no Prefect home
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["audit", "fairness", "--min-impact-ratio", "5"], "min_impact_ratio must be a finite number in (0, 1]"),
+        (["audit", "fairness", "--min-group-size", "0"], "min_group_size must be a finite number in [1, inf)"),
+        (["audit", "drift", "--max-js", "0"], "max_jensen_shannon must be a finite number in (0, 1]"),
+        (["audit", "drift", "--max-psi", "-1"], "max_psi must be a finite number in (0, inf)"),
+    ],
+)
+def test_a_threshold_outside_its_range_is_refused_on_the_cli_as_at_load(
+    args: list[str], message: str, decisions: Path
+) -> None:
+    data = (
+        ["--data", str(decisions), "--prediction", "approved", "--group", "race"]
+        if args[1] == "fairness"
+        else ["--reference", str(decisions), "--current", str(decisions)]
+    )
+    result = runner.invoke(app, [*args, *data])
+    assert result.exit_code == 2
+    assert message in " ".join(result.output.replace("│", " ").split())  # typer wraps the message in a box
+
+
+def test_schema_prints_the_committed_schemas() -> None:
+    root = Path(__file__).resolve().parents[1]
+    for document in ("result", "fleet"):
+        result = runner.invoke(app, ["schema", document])
+        assert result.exit_code == 0
+        assert json.loads(result.output) == json.loads((root / "schemas" / f"{document}.schema.json").read_text())
+    assert runner.invoke(app, ["schema", "nope"]).exit_code == 2
+
+
+def test_history_and_show_of_a_model_without_results_say_so(tmp_path: Path) -> None:
+    fleet = write_fleet(tmp_path)
+    history = runner.invoke(app, ["history", "loan", "--fleet", str(fleet)])
+    assert history.exit_code == 1 and "must have results" in history.output
+    bad = runner.invoke(app, ["history", "loan", "--from", "yesterday", "--fleet", str(fleet)])
+    assert bad.exit_code == 2 and "--from must be an ISO date" in bad.output

@@ -7,15 +7,19 @@ from __future__ import annotations
 import datetime as dt
 import json
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from govern.demo import DEMO_NIGHTS as DEMO_DATES
-from govern.demo import INCIDENTS
+from demo import DEMO_NIGHTS as DEMO_DATES
+from demo import INCIDENTS
+from govern.store import ResultsStore
 
 pytestmark = pytest.mark.e2e
+GOVERN = str(Path(sys.executable).parent / "govern")
 
 ROOT = Path(__file__).resolve().parents[2]
 INCIDENT_MODELS = {incident.model for incident in INCIDENTS}
@@ -48,8 +52,8 @@ class DemoRun:
 
 @pytest.fixture(scope="session")
 def demo(tmp_path_factory: pytest.TempPathFactory) -> DemoRun:
+    from demo import build_demo
     from flows.nightly import backfill
-    from govern.demo import build_demo
 
     root = tmp_path_factory.mktemp("demo")
     shutil.copytree(ROOT / "configs", root / "configs")
@@ -104,7 +108,7 @@ def test_bad_upstream_data_is_blamed_on_the_data(demo: DemoRun) -> None:
     for night in DEMO_NIGHTS:
         result = demo.result(night, "loan_approval_us")
         broken = night >= "2026-10-18"
-        assert result["validation"]["bad_data"] is broken
+        assert result["evidence"]["validation"]["bad_data"] is broken
         if broken:
             assert result["fault"] == "data"
             assert any(
@@ -128,12 +132,12 @@ def test_churn_decay_is_seen_in_the_estimate_before_labels_confirm_it(demo: Demo
     assert min(estimated) < min(realized)
     first_realized = demo.result(min(realized), "churn_retail")
     # the labels confirm the decay on a batch from the days the estimate was flagging it (10 days' delay)
-    confirmed_batch = dt.date.fromisoformat(first_realized["labelled_night"])
+    confirmed_batch = dt.date.fromisoformat(first_realized["evidence"]["labelled_night"])
     assert confirmed_batch >= dt.date.fromisoformat(min(estimated)) - dt.timedelta(days=3)
 
 
 def test_worse_new_version_is_pinned_on_the_version_change(demo: DemoRun) -> None:
-    versions = {night: demo.result(night, "credit_default_pd")["model_version"] for night in DEMO_NIGHTS}
+    versions = {night: demo.result(night, "credit_default_pd")["evidence"]["model_version"] for night in DEMO_NIGHTS}
     assert {versions[n] for n in DEMO_NIGHTS if n < "2026-10-16"} == {"2"}
     assert {versions[n] for n in DEMO_NIGHTS if n >= "2026-10-16"} == {"3"}
     findings = demo.result("2026-10-16", "credit_default_pd")["findings"]
@@ -141,9 +145,9 @@ def test_worse_new_version_is_pinned_on_the_version_change(demo: DemoRun) -> Non
     assert estimated and estimated[0]["fault"] == "model" and "version 3" in estimated[0]["message"]
     regression = [f for f in findings if f["check"] == "performance.version_regression"]
     assert regression and regression[0]["subject"] == "version 3 vs 2" and regression[0]["fault"] == "model"
-    comparison = demo.result("2026-10-16", "credit_default_pd")["performance"]["version_comparison"]
+    comparison = demo.result("2026-10-16", "credit_default_pd")["evidence"]["performance"]["version_comparison"]
     assert comparison["previous_value"] - comparison["value"] > 0.1
-    before = demo.result("2026-10-15", "credit_default_pd")["performance"]["version_comparison"]
+    before = demo.result("2026-10-15", "credit_default_pd")["evidence"]["performance"]["version_comparison"]
     assert before["version"] == "2" and before["value"] > before["previous_value"]  # v2 was an improvement
 
 
@@ -176,6 +180,51 @@ def test_rerunning_a_night_replaces_its_results(demo: DemoRun) -> None:
         new = demo.result(night, model)
         assert new["findings"] == old["findings"]
         assert new["run"]["flow_run_id"] != old["run"]["flow_run_id"]
+        kept = ResultsStore(demo.runs).superseded(night, model)  # the result the rerun replaced is kept
+        assert [r.run.flow_run_id for r in kept] == [old["run"]["flow_run_id"]]
+
+
+def test_every_result_reads_back_typed_and_the_history_covers_every_night(demo: DemoRun) -> None:
+    store = ResultsStore(demo.runs)
+    assert store.nights() == DEMO_NIGHTS
+    for night in DEMO_NIGHTS:
+        summary = store.read_fleet(night)
+        assert summary.to_dict() == demo.fleet(night)  # the typed summary is the file, both ways
+    churn = store.history("churn_retail")
+    assert [r.night for r in churn] == DEMO_NIGHTS
+    assert all(r.to_dict() == demo.result(r.night, "churn_retail") for r in churn)
+
+
+def test_history_and_show_read_the_demo_nights(demo: DemoRun) -> None:
+    fleet = ["--fleet", str(demo.fleet_path)]
+    history = subprocess.run([GOVERN, "history", "churn_retail", *fleet], capture_output=True, text=True)
+    assert history.returncode == 0, history.stderr
+    lines = [line for line in history.stdout.splitlines() if line.startswith("2026-")]
+    assert [line.split()[0] for line in lines] == DEMO_NIGHTS
+    assert "roc_auc" in lines[0] and "healthy" in history.stdout and "findings" in history.stdout
+    as_json = subprocess.run(
+        [GOVERN, "history", "churn_retail", "--from", "2026-10-18", "--to", "2026-10-20", "--json", *fleet],
+        capture_output=True,
+        text=True,
+    )
+    nights = json.loads(as_json.stdout)
+    assert [n["night"] for n in nights] == ["2026-10-18", "2026-10-19", "2026-10-20"]
+    assert all(n["sla_metric"] == "roc_auc" and n["estimated"] is not None for n in nights)
+    assert nights[0]["findings"].get("high", 0) >= 1  # the estimate breaks the SLA from 10-18 on
+    shown = subprocess.run(
+        [GOVERN, "show", "loan_approval_us", "--night", "2026-10-18", *fleet], capture_output=True, text=True
+    )
+    assert shown.returncode == 0, shown.stderr
+    text = shown.stdout
+    assert text.splitlines()[0].startswith("loan_approval_us on 2026-10-18: FINDINGS")  # the verdict first
+    assert text.index("Findings") < text.index("Figures")
+    assert "data_quality.critical_expectation" in text and "annual_income" in text
+    raw = subprocess.run(
+        [GOVERN, "show", "loan_approval_us", "--night", "2026-10-18", "--json", *fleet],
+        capture_output=True,
+        text=True,
+    )
+    assert json.loads(raw.stdout) == demo.result("2026-10-18", "loan_approval_us")
 
 
 def test_one_models_missing_batch_does_not_stop_the_others(demo: DemoRun) -> None:
