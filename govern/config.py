@@ -8,12 +8,20 @@ Layout on disk (paths in ``fleet.yaml`` are relative to the folder that holds it
 
 Every model is ``extra="forbid"``: an unknown key is an error. Errors name the file, the field path and what
 was expected. Code downstream trusts these objects and never re-checks them.
+
+Every YAML file is read by ``_read_yaml``, which refuses, before anything is built from it, a file larger than
+``MAX_YAML_BYTES`` (1 MiB), more than ``MAX_YAML_ALIASES`` (100) aliases, an alias inside the node it names, and
+a document of more than ``MAX_YAML_NODES`` (100,000) nodes once its aliases are expanded (a "billion laughs"
+alias bomb is a few hundred bytes that expand to 10^9 strings). Configs are ``*.yaml``: a ``.yml`` (or ``.YAML``)
+file in the models or policies folder is an error, not a file silently skipped.
 """
 
 from __future__ import annotations
 
 import difflib
 import enum
+import os
+import string
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated, Any, ClassVar
@@ -77,23 +85,57 @@ class RegistryRef(_Strict):
 class DataSources(_Strict):
     """Where the model's data lives: local paths (relative to the fleet's ``data_root``) or fsspec URIs.
 
-    ``batches`` and ``labels`` are templates with ``{date}`` (ISO date of the night). Labels for the batch of
-    night D arrive ``label_delay_days`` later; on night N the realized performance is computed for the batch of
-    night N - label_delay_days, when its labels are there.
+    ``batches`` and ``labels`` are templates with ``{date}`` (ISO date of the night) as their only placeholder;
+    ``reference`` is one file, not a template. Labels for the batch of night D arrive ``label_delay_days`` later;
+    on night N the realized performance is computed for the batch of night N - label_delay_days, when its labels
+    are there.
     """
 
     reference: str
     batches: str
     labels: str | None = None
     label_delay_days: Annotated[int, Field(ge=0, le=365)] = 7
+    expected_batch_rows: Annotated[int, Field(ge=1)] | None = Field(
+        None,
+        description="rows of a usual nightly batch: the reference is cut into chunks of this size for NannyML's "
+        "alert thresholds; default: tonight's row count, rounded to 2 significant figures",
+    )
 
-    @model_validator(mode="after")
-    def _templates_have_date(self) -> DataSources:
-        for name in ("batches", "labels"):
-            value = getattr(self, name)
-            if value is not None and "{date}" not in value:
-                raise ValueError(f"{name} must contain the placeholder '{{date}}'; got {value!r} instead")
-        return self
+    @field_validator("reference")
+    @classmethod
+    def _reference_is_a_path(cls, value: str) -> str:
+        # the reference path is never formatted: a brace in it would be read literally, never filled in
+        if "{" in value or "}" in value:
+            raise ValueError(
+                f"must be a path without placeholders or braces (the reference is one file, not a template); "
+                f"got {value!r} instead"
+            )
+        return value
+
+    @field_validator("batches", "labels")
+    @classmethod
+    def _template_of_the_date(cls, value: str | None) -> str | None:
+        # checked as str.format will read it (Fleet.data_path), so that a stray placeholder fails here and not
+        # as an IndexError or KeyError in the night's load
+        if value is None:
+            return value
+        try:
+            fields = [parsed for parsed in string.Formatter().parse(value) if parsed[1] is not None]
+        except ValueError as exc:  # unbalanced braces
+            raise ValueError(
+                f"must be a template whose only placeholder is '{{date}}'; got {value!r} instead, which is not a "
+                f"valid template ({exc}; write a literal brace as '{{{{' or '}}}}')"
+            ) from exc
+        if not fields:
+            raise ValueError(f"must contain the placeholder '{{date}}'; got {value!r} instead")
+        for _, name, spec, conversion in fields:
+            if name != "date" or spec or conversion:
+                shown = "{" + str(name) + (f"!{conversion}" if conversion else "") + (f":{spec}" if spec else "") + "}"
+                raise ValueError(
+                    f"must be a template whose only placeholder is '{{date}}', without a format spec or "
+                    f"conversion; got {value!r} instead, with the placeholder {shown!r}"
+                )
+        return value
 
 
 class ColumnRoles(_Strict):
@@ -164,6 +206,7 @@ class PerformanceRules(_Section):
 
     section: ClassVar[str] = "performance"
     metric: str | None = _declared("performance", "metric")
+    report: tuple[str, ...] | None = _declared("performance", "report")
     minimum: float | None = _declared("performance", "minimum")
     maximum: float | None = _declared("performance", "maximum")
     max_drop: float | None = _declared("performance", "max_drop")
@@ -180,6 +223,7 @@ class DriftRules(_Section):
     max_prediction_jensen_shannon: float | None = _declared("drift", "max_prediction_jensen_shannon")
     max_reconstruction_error_increase: float | None = _declared("drift", "max_reconstruction_error_increase")
     min_features_drifted_for_finding: int | None = _declared("drift", "min_features_drifted_for_finding")
+    min_rows: int | None = _declared("drift", "min_rows")
 
 
 class FairnessRules(_Section):
@@ -199,6 +243,7 @@ class DataQualityRules(_Section):
 
     section: ClassVar[str] = "data_quality"
     max_unexpected_fraction: float | None = _declared("data_quality", "max_unexpected_fraction")
+    max_null_fraction_increase: float | None = _declared("data_quality", "max_null_fraction_increase")
 
 
 class SegmentRules(_Section):
@@ -242,7 +287,9 @@ class ModelConfig(_Strict):
     registry: RegistryRef
     data: DataSources
     columns: ColumnRoles
-    expectation_suite: str | None = Field(None, description="file stem in expectations/; default: the model name")
+    expectation_suite: Name | None = Field(
+        None, description="file stem in expectations/ (a name, not a path); default: the model name"
+    )
     policies: list[Name] = Field(default_factory=list)
     jurisdictions: list[str] = Field(default_factory=list)
     thresholds: Rules = Field(Rules(), description="model-specific overrides, applied after the policies")
@@ -281,8 +328,15 @@ class Threshold:
     """One threshold in force, with where it came from: ``default`` (the rulebook), a policy's name, or
     ``models/<name>.yaml`` (the model's own override)."""
 
-    value: float | int | bool | str
+    value: float | int | bool | str | tuple[str, ...]
     source: str
+
+    @property
+    def number(self) -> float:
+        """The value of a limit or gate as a number (the rulebook checked its kind at load)."""
+        if isinstance(self.value, (str, tuple)):
+            raise TypeError(f"threshold value {self.value!r} (from {self.source}) is not a number")
+        return float(self.value)
 
 
 DEFAULT_SOURCE = "default"
@@ -343,13 +397,14 @@ def effective_rules(model: ModelConfig, policies: dict[str, PolicyConfig], defau
                             f"model's thresholds to choose)"
                         )
                 else:
-                    strict = entry.stricter(old.value, value)  # type: ignore[arg-type]
+                    strict = entry.stricter(old.value, value)
                     if strict != old.value:
                         thresholds[(section, name)] = Threshold(strict, source)
             if block.severity is not None:
                 current = severities.get(section)
                 if current is None or block.severity.rank > current.rank:
                     severities[section] = block.severity
+    switched_off: set[tuple[str, str]] = set()
     for section in rulebook.SECTIONS:
         block = getattr(model.thresholds, section)
         for name in block.model_fields_set:
@@ -359,8 +414,11 @@ def effective_rules(model: ModelConfig, policies: dict[str, PolicyConfig], defau
                     severities[section] = value
             elif value is not None:
                 thresholds[(section, name)] = Threshold(value, f"models/{model.name}.yaml")
+            else:  # the owner's explicit `null`: this threshold is off for the model, default included
+                thresholds.pop((section, name), None)
+                switched_off.add((section, name))
     for entry in rulebook.THRESHOLDS:
-        if entry.default is not None:
+        if entry.default is not None and (entry.section, entry.name) not in switched_off:
             thresholds.setdefault((entry.section, entry.name), Threshold(entry.default, DEFAULT_SOURCE))
     return EffectiveRules(dict(sorted(thresholds.items())), severities)
 
@@ -441,8 +499,71 @@ def _did_you_mean(name: str, choices: Any) -> str:
     return f" (did you mean {close[0]!r}?)" if close else ""
 
 
+MAX_YAML_BYTES = 1 << 20
+"""The largest YAML file read: 1 MiB, some 400 times the largest committed config (a model file is ~2.5 KB)."""
+MAX_YAML_ALIASES = 100
+"""The most aliases (``*name``) in one YAML document; anchors share a contact or a column list, a few times."""
+MAX_YAML_NODES = 100_000
+"""The most nodes (scalars, lists, mappings) in one YAML document once its aliases are expanded: far above any
+config (the largest committed file has 106) and far below what pydantic or an error message could not walk in a
+blink (a "billion laughs" document expands to ~10^9)."""
+
+
+class _DocumentTooLarge(yaml.YAMLError):
+    """A YAML document beyond the limits above: ``expected`` and ``got`` complete "must be ...; got ... instead"."""
+
+    def __init__(self, expected: str, got: str) -> None:
+        super().__init__(f"must be {expected}; got {got} instead")
+        self.expected = expected
+        self.got = got
+
+
 class _UniqueKeyLoader(yaml.SafeLoader):
-    """YAML's safe loader, refusing a key repeated in one mapping (plain YAML keeps the last silently)."""
+    """YAML's safe loader, refusing a key repeated in one mapping (plain YAML keeps the last silently), and
+    refusing, while the document is composed (before anything is built from it), aliases past the limits.
+
+    PyYAML composes an alias as a second reference to the anchored node, so the document stays small; it is
+    whoever walks the result (pydantic, the repr in an error message) who expands it, and a nine-level alias
+    bomb then takes gigabytes and hours. So each node's size with its aliases expanded is counted as it is
+    composed (its own 1 plus its children's, an alias counting the whole node it names): linear in the text.
+    """
+
+    def __init__(self, stream: str) -> None:
+        super().__init__(stream)
+        self._aliases = 0
+        self._expanded: dict[int, int] = {}  # id(node) -> its node count once its aliases are expanded
+
+    def compose_node(self, parent: yaml.Node | None, index: Any) -> yaml.Node | None:
+        if self.check_event(yaml.AliasEvent):
+            line = self.peek_event().start_mark.line + 1
+            node = super().compose_node(parent, index)
+            self._aliases += 1
+            if self._aliases > MAX_YAML_ALIASES:
+                raise _DocumentTooLarge(
+                    f"a YAML document of at most {MAX_YAML_ALIASES} aliases",
+                    f"alias number {self._aliases} at line {line}",
+                )
+            if node is not None and id(node) not in self._expanded:  # its node is still being composed
+                raise _DocumentTooLarge(
+                    "a YAML document without an alias inside the node it names (that expands without end)",
+                    f"one at line {line}",
+                )
+            return node
+        node = super().compose_node(parent, index)
+        if node is None:
+            return node
+        size = 1
+        if isinstance(node, yaml.SequenceNode):
+            size += sum(self._expanded[id(item)] for item in node.value)
+        elif isinstance(node, yaml.MappingNode):
+            size += sum(self._expanded[id(key)] + self._expanded[id(value)] for key, value in node.value)
+        if size > MAX_YAML_NODES:
+            raise _DocumentTooLarge(
+                f"a YAML document of at most {MAX_YAML_NODES} nodes once its aliases are expanded",
+                f"{size} nodes in the value that starts at line {node.start_mark.line + 1}",
+            )
+        self._expanded[id(node)] = size
+        return node
 
     def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
         seen: set[Any] = set()
@@ -457,14 +578,28 @@ class _UniqueKeyLoader(yaml.SafeLoader):
 
 
 def _read_yaml(path: Path) -> Any:
+    """The plain data of one YAML file, within the limits above; a ConfigError names the file otherwise."""
     try:
-        text = path.read_text(encoding="utf-8")
+        with path.open("rb") as stream:
+            data = stream.read(MAX_YAML_BYTES + 1)  # never more: the file may be huge, or endless (a FIFO)
+            size = os.fstat(stream.fileno()).st_size
     except FileNotFoundError as exc:
         raise ConfigError(f"{path}: file must exist; got no such file instead") from exc
-    except (OSError, UnicodeDecodeError) as exc:
+    except OSError as exc:
+        raise ConfigError(f"{path}: must be a readable UTF-8 file; got {type(exc).__name__}: {exc}") from exc
+    if len(data) > MAX_YAML_BYTES:
+        got = f"{size} bytes" if size > MAX_YAML_BYTES else f"more than {MAX_YAML_BYTES} bytes"
+        raise ConfigError(
+            f"{path}: must be a YAML document of at most {MAX_YAML_BYTES} bytes (1 MiB); got {got} instead"
+        )
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
         raise ConfigError(f"{path}: must be a readable UTF-8 file; got {type(exc).__name__}: {exc}") from exc
     try:
         return yaml.load(text, Loader=_UniqueKeyLoader)  # a SafeLoader subclass: safe
+    except _DocumentTooLarge as exc:
+        raise ConfigError(f"{path}: must be {exc.expected}; got {exc.got} instead") from exc
     except yaml.YAMLError as exc:
         raise ConfigError(f"{path}: must be valid YAML; got a parse error instead: {exc}") from exc
 
@@ -500,10 +635,11 @@ def parse(kind: type[_Strict], path: Path) -> Any:
 def load_fleet(path: str | Path, *, strict: bool = True) -> Fleet:
     """Load the fleet file, every model and policy file, and check references between them.
 
-    Checks: a model's file stem equals its ``name``; every policy a model or the fleet names exists; two
-    models never share a registry name; every model's suite file exists. With ``strict=False`` (the nightly
-    run) a broken model file does not stop the fleet: it is kept in ``Fleet.broken`` and reported as that
-    model's result; errors in the fleet file or a policy file still raise.
+    Checks: config files are ``*.yaml`` (a ``.yml`` one is an error, not skipped); a model's file stem equals
+    its ``name``; every policy a model or the fleet names exists; two models never share a registry name (both
+    are errors: which one is the production model is not for the loader to guess); every model's suite file
+    exists. With ``strict=False`` (the nightly run) a broken model file does not stop the fleet: it is kept in
+    ``Fleet.broken`` and reported as that model's result; errors in the fleet file or a policy file still raise.
     """
     path = Path(path).resolve()
     config: FleetConfig = parse(FleetConfig, path)
@@ -513,8 +649,9 @@ def load_fleet(path: str | Path, *, strict: bool = True) -> Fleet:
         raise ConfigError(f"{path}: models_dir must be a folder; got {str(models_dir)!r}, which is not one")
 
     policies: dict[str, PolicyConfig] = {}
-    policy_errors: list[str] = []
-    for file in sorted(policies_dir.glob("*.yaml")) if policies_dir.is_dir() else []:
+    policy_files, misnamed_policies = _config_files(policies_dir) if policies_dir.is_dir() else ([], [])
+    policy_errors = [_misnamed(file, "policy") for file in misnamed_policies]
+    for file in policy_files:
         try:
             policy: PolicyConfig = parse(PolicyConfig, file)
         except ConfigError as exc:
@@ -540,29 +677,65 @@ def load_fleet(path: str | Path, *, strict: bool = True) -> Fleet:
     files: dict[str, Path] = {}
     broken: dict[str, str] = {}
     effective: dict[str, EffectiveRules] = {}
-    registry_names: dict[str, str] = {}
-    for file in sorted(models_dir.glob("*.yaml")):
+    model_files, misnamed_models = _config_files(models_dir)
+    for file in model_files:
         try:
             model = _load_model(file, policies, policies_dir, expectations_dir)
             rules = effective_rules(model, policies, config.default_policies)
             _check_rules(file, model, rules)
-            other = registry_names.setdefault(model.registry.name, model.name)
-            if other != model.name:
-                raise ConfigError(
-                    f"{file}: registry.name must be unique in the fleet; got "
-                    f"{model.registry.name!r}, also used by model {other!r}"
-                )
         except ConfigError as exc:
             broken[file.stem] = str(exc)
             continue
         models[model.name] = model
         files[model.name] = file
         effective[model.name] = rules
+
+    refused: dict[str, list[str]] = {}  # model -> why it is refused although its own file loaded
+    for file in misnamed_models:  # the night reports it under its stem, as it does any broken model file
+        refused.setdefault(file.stem, []).append(_misnamed(file, "model"))
+    for stem in refused:
+        if stem in models:  # loan.yml beside loan.yaml: two files for one model, and neither is the obvious one
+            refused[stem].append(
+                f"{files[stem]}: must be the only file of model {stem!r}; got "
+                f"{', '.join(str(f) for f in misnamed_models if f.stem == stem)} too (merge them into one .yaml)"
+            )
+    sharing: dict[str, list[str]] = {}
+    for name in sorted(models):
+        sharing.setdefault(models[name].registry.name, []).append(name)
+    for registry_name, names in sharing.items():
+        for name in names if len(names) > 1 else []:
+            others = ", ".join(str(files[other]) for other in names if other != name)
+            refused.setdefault(name, []).append(
+                f"{files[name]}: registry.name must be unique in the fleet; got {registry_name!r}, which {others} "
+                f"also {'uses' if len(names) == 2 else 'use'} (each of these models is refused until one is renamed)"
+            )
+    for name, messages in refused.items():
+        broken[name] = "\n".join([*([broken[name]] if name in broken else []), *messages])
+        models.pop(name, None)
+        files.pop(name, None)
+        effective.pop(name, None)
     if strict and broken:
         raise ConfigError("\n".join(broken.values()))
     if not models and not broken:
         raise ConfigError(f"{path}: the fleet must have at least one model in {models_dir}; got none")
     return Fleet(path, config, models, policies, files, broken, effective)
+
+
+def _config_files(folder: Path) -> tuple[list[Path], list[Path]]:
+    """The folder's ``*.yaml`` files, and its files that look like YAML under another suffix (``.yml``,
+    ``.YAML``): those are refused, not skipped, so that a model is never silently left out of the fleet."""
+    files = sorted(folder.glob("*.yaml"))
+    misnamed = sorted(
+        file for file in folder.iterdir() if file.suffix.lower() in (".yaml", ".yml") and file.suffix != ".yaml"
+    )
+    return files, misnamed
+
+
+def _misnamed(file: Path, kind: str) -> str:
+    return (
+        f"{file}: a {kind} file must be named *.yaml (configs are read from *.yaml files only); got "
+        f"{file.name!r} instead: rename it to {file.stem}.yaml"
+    )
 
 
 def _load_model(file: Path, policies: dict[str, PolicyConfig], policies_dir: Path, suites: Path) -> ModelConfig:
@@ -591,6 +764,13 @@ def _check_rules(file: Path, model: ModelConfig, rules: EffectiveRules) -> None:
 
     chosen = rules.get("performance", "metric")
     allowed = metric_names(model.problem_type)
+    reported = rules.get("performance", "report")
+    unknown = [m for m in (reported.value if reported else ()) if m not in allowed]  # type: ignore[union-attr]
+    if reported is not None and unknown:
+        raise ConfigError(
+            f"{file}: performance.report (from {reported.source}) must list metrics of {', '.join(allowed)} for a "
+            f"{model.problem_type.value} model; got {', '.join(map(repr, unknown))} instead"
+        )
     if chosen is None:
         for name in ("minimum", "maximum"):  # an SLA level means nothing without its metric
             bound = rules.get("performance", name)
@@ -608,7 +788,7 @@ def _check_rules(file: Path, model: ModelConfig, rules: EffectiveRules) -> None:
     entry = metric(str(chosen.value))
     for name in ("minimum", "maximum"):
         bound = rules.get("performance", name)
-        if bound is not None and not entry.lower <= float(bound.value) <= entry.upper:
+        if bound is not None and not entry.lower <= bound.number <= entry.upper:
             raise ConfigError(
                 f"{file}: performance.{name} (from {bound.source}) must be in [{entry.lower:g}, {entry.upper:g}], "
                 f"the range of {entry.name}; got {bound.value!r} instead"

@@ -195,3 +195,111 @@ def test_every_broken_policy_file_is_reported_at_once(tmp_path: Path) -> None:
     path = write_fleet(tmp_path, policies=policies, fleet={"default_policies": []})
     with pytest.raises(ConfigError, match=r"(?s)a.yaml: colour: unknown key.*b.yaml: name must equal"):
         load_fleet(path)
+
+
+def test_two_models_sharing_a_registry_name_are_both_refused_each_naming_both_files(tmp_path: Path) -> None:
+    # "aaa" sorts first, as a new file may: neither the new nor the production model is the one to keep
+    newcomer = model_config("aaa", registry={"name": "loan"})
+    path = write_fleet(tmp_path, models=[model_config(), newcomer, model_config("churn")])
+    models = path.parent / "models"
+    fleet = load_fleet(path, strict=False)
+    assert list(fleet.models) == ["churn"]
+    assert sorted(fleet.broken) == ["aaa", "loan"]
+    assert fleet.broken["loan"] == (
+        f"{models / 'loan.yaml'}: registry.name must be unique in the fleet; got 'loan', which "
+        f"{models / 'aaa.yaml'} also uses (each of these models is refused until one is renamed)"
+    )
+    assert fleet.broken["aaa"].startswith(f"{models / 'aaa.yaml'}: registry.name must be unique")
+    assert f"which {models / 'loan.yaml'} also uses" in fleet.broken["aaa"]
+    with pytest.raises(ConfigError, match=r"(?s)aaa\.yaml: registry.name.*loan\.yaml also uses.*\n.*loan\.yaml: "):
+        load_fleet(path)
+
+
+def test_a_yml_model_file_is_that_models_error_not_a_model_silently_left_out(tmp_path: Path) -> None:
+    path = write_fleet(tmp_path, models=[model_config(), model_config("churn")])
+    models = path.parent / "models"
+    (models / "churn.yaml").rename(models / "churn.yml")
+    fleet = load_fleet(path, strict=False)
+    assert list(fleet.models) == ["loan"]
+    assert fleet.broken == {
+        "churn": f"{models / 'churn.yml'}: a model file must be named *.yaml (configs are read from *.yaml files "
+        f"only); got 'churn.yml' instead: rename it to churn.yaml"
+    }
+    with pytest.raises(ConfigError, match=r"churn\.yml: a model file must be named \*\.yaml"):
+        load_fleet(path)
+
+
+def test_a_yml_file_beside_the_models_yaml_refuses_both(tmp_path: Path) -> None:
+    path = write_fleet(tmp_path, models=[model_config(), model_config("churn")])
+    models = path.parent / "models"
+    (models / "loan.YML").write_text((models / "loan.yaml").read_text())
+    fleet = load_fleet(path, strict=False)
+    assert list(fleet.models) == ["churn"]
+    assert "loan.YML: a model file must be named *.yaml" in fleet.broken["loan"]
+    only_file = f"{models / 'loan.yaml'}: must be the only file of model 'loan'; got {models / 'loan.YML'} too"
+    assert only_file in fleet.broken["loan"]
+
+
+def test_a_yml_policy_file_stops_the_fleet(tmp_path: Path) -> None:
+    path = write_fleet(tmp_path)
+    policies = path.parent / "policies"
+    (policies / "strict_fairness.yaml").rename(policies / "strict_fairness.yml")
+    with pytest.raises(ConfigError, match=r"strict_fairness\.yml: a policy file must be named \*\.yaml.*rename it"):
+        load_fleet(path, strict=False)
+
+
+@pytest.mark.parametrize(
+    ("field", "template", "expected"),
+    [
+        ("batches", "loan/{date}{0}.parquet", "with the placeholder '{0}'"),
+        ("batches", "loan/{date}/{}.parquet", "with the placeholder '{}'"),
+        ("batches", "loan/{dat}.parquet", "with the placeholder '{dat}'"),
+        ("batches", "loan/{date:%Y}.parquet", "with the placeholder '{date:%Y}'"),
+        ("batches", "loan/{date!r}.parquet", "with the placeholder '{date!r}'"),
+        ("batches", "loan/{date.year}.parquet", "with the placeholder '{date.year}'"),
+        ("batches", "loan/{date.parquet", "which is not a valid template"),
+        ("batches", "loan/{date}}.parquet", "which is not a valid template"),
+        ("batches", "loan/batch.parquet", "must contain the placeholder '{date}'"),
+        ("labels", "loan/labels/{date}-{0}.parquet", "with the placeholder '{0}'"),
+        ("labels", "loan/labels/date}.parquet", "which is not a valid template"),
+        ("reference", "loan/{date}.parquet", "must be a path without placeholders or braces"),
+        ("reference", "loan/ref}.parquet", "must be a path without placeholders or braces"),
+    ],
+)
+def test_a_data_template_with_a_stray_placeholder_fails_at_load(
+    tmp_path: Path, field: str, template: str, expected: str
+) -> None:
+    model = model_config()
+    model["data"][field] = template
+    with pytest.raises(ConfigError) as info:
+        load_fleet(write_fleet(tmp_path, models=[model]))
+    message = str(info.value)
+    assert f"loan.yaml: data.{field}: " in message
+    assert f"got {template!r} instead" in message
+    assert expected in message
+
+
+def test_a_template_may_repeat_the_date_and_escape_a_brace(tmp_path: Path) -> None:
+    model = model_config()
+    model["data"]["batches"] = "loan/{date}/part-{{0}}-{date}.parquet"
+    fleet = load_fleet(write_fleet(tmp_path, models=[model]))
+    path = fleet.data_path(fleet.models["loan"].data.batches, "2026-10-01")
+    assert path.endswith("loan/2026-10-01/part-{0}-2026-10-01.parquet")
+
+
+def test_a_model_switches_a_threshold_off_with_null_default_included(tmp_path: Path) -> None:
+    model = model_config()
+    model["thresholds"]["drift"] = {"max_psi": None, "max_jensen_shannon": None}
+    rules = load_fleet(write_fleet(tmp_path, models=[model])).rules("loan")
+    assert rules.get("drift", "max_psi") is None  # the policy's 0.2 and the default are both off
+    assert rules.get("drift", "max_jensen_shannon") is None
+    assert rules.get("drift", "min_rows") == Threshold(500, "default")  # the others keep theirs
+
+
+@pytest.mark.parametrize("value", [[0.2], {"a": 1}, "0.2", True])
+def test_a_threshold_of_the_wrong_kind_is_that_models_error_not_a_traceback(tmp_path: Path, value: Any) -> None:
+    model = model_config()
+    model["thresholds"]["drift"] = {"max_psi": value}
+    fleet = load_fleet(write_fleet(tmp_path, models=[model, model_config("churn")]), strict=False)
+    assert list(fleet.models) == ["churn"]
+    assert "thresholds.drift.max_psi: max_psi must be a number" in fleet.broken["loan"]
