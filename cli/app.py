@@ -12,7 +12,7 @@ from typing import Any
 import typer
 
 from govern.errors import GovernanceError
-from govern.rulebook import FOUR_FIFTHS
+from govern.rulebook import FOUR_FIFTHS, Severity
 
 DEFAULT_FLEET = Path("configs/fleet.yaml")
 
@@ -30,6 +30,16 @@ app.add_typer(audit_app, name="audit")
 app.add_typer(expectations_app, name="expectations")
 
 FleetOption = typer.Option(DEFAULT_FLEET, "--fleet", help="The fleet file.", dir_okay=False)
+FLEET_EXIT_CODES = (
+    "Exit codes: 0 when every model was assessed (findings or not); 1 when any model is in error, or, with "
+    "--fail-on, when any model's most severe finding is at or above that severity; 2 for bad input (options, "
+    "fleet file) before anything runs."
+)
+AUDIT_EXIT_CODES = (
+    "Exit codes: 0 when the audit ran (breaches are printed but do not fail it without --fail-on); 1 with "
+    "--fail-on when a limit is broken and the audit's severity is at or above it; 2 for bad input (options, "
+    "files, columns)."
+)
 
 
 def _fail(message: str, code: int = 2) -> None:
@@ -44,7 +54,7 @@ def _split(values: list[str] | None) -> list[str] | None:
     return [item.strip() for value in values for item in value.split(",") if item.strip()]
 
 
-def _column_value(frame: Any, column: str, text: str, option: str) -> Any:
+def _column_value(frame: Any, column: str, text: str, option: str, what: str) -> Any:
     """``text`` as the value ``column`` holds (1 for an integer column, True for a boolean one, "1" for a text
     one): comparing a CLI string with the data's own type would match no row and pass every group."""
     import numbers
@@ -72,7 +82,7 @@ def _column_value(frame: Any, column: str, text: str, option: str) -> Any:
         if same(value):
             return value.item() if hasattr(value, "item") else value
     shown = ", ".join(sorted(repr(v.item() if hasattr(v, "item") else v) for v in values)[:12])
-    raise DataError(f"{option} {text!r} must be a value of column {column!r}; got only {shown} in the data")
+    raise DataError(f"{what}: {option} {text!r} must be a value of column {column!r}; got only {shown} in the data")
 
 
 def _literal(value: str | None) -> Any:
@@ -158,13 +168,48 @@ def _print_summary(summary: Any) -> None:
     typer.echo(tabulate(rows, headers=["model", "status", "severity", "fault", "checks"]))
 
 
-@run_app.command("nightly")
+FleetFailOnOption = typer.Option(
+    None,
+    "--fail-on",
+    case_sensitive=False,
+    help="Exit 1 when any model has a finding of this severity or above (models in error exit 1 regardless).",
+)
+
+
+def _fleet_exit(summaries: list[Any], fail_on: Severity | None) -> None:
+    """Exit 1, saying why, when a model is in error on any night, or (with ``fail_on``) a model's most severe
+    finding is at or above ``fail_on``; return (exit 0) otherwise. ``summaries`` are FleetSummary objects."""
+    several = len(summaries) > 1
+
+    def name(night: str, model: str) -> str:
+        return f"{model} on {night}" if several else model
+
+    in_error = [name(s.night, line.model) for s in summaries for line in s.models if line.status == "error"]
+    severe = []
+    if fail_on is not None:
+        severe = [
+            f"{name(s.night, line.model)} ({line.max_severity})"
+            for s in summaries
+            for line in s.models
+            if line.max_severity is not None and Severity(line.max_severity).rank >= fail_on.rank
+        ]
+    reasons = []
+    if in_error:
+        reasons.append(f"{len(in_error)} model(s) in error: {', '.join(in_error)}")
+    if severe:
+        reasons.append(f"{len(severe)} with findings at or above --fail-on {fail_on}: {', '.join(severe)}")
+    if reasons:
+        _fail("exit 1: " + "; ".join(reasons), code=1)
+
+
+@run_app.command("nightly", help=f"Run the nightly governance flow over the fleet for one night. {FLEET_EXIT_CODES}")
 def run_nightly(
     date: str | None = typer.Option(None, "--date", help="The night (ISO date); default: yesterday (UTC)."),
     models: list[str] | None = typer.Option(None, "--models", help="Only these models (comma separated)."),
+    fail_on: Severity | None = FleetFailOnOption,
     fleet: Path = FleetOption,
 ) -> None:
-    """Run the nightly governance flow over the fleet for one night."""
+    """Run the nightly governance flow over the fleet for one night (the help gives the exit codes)."""
     night = _night(date)  # a bad date is an error before anything starts
     fleet_config = _prepare(fleet)
     fleet_config.select(_split(models))  # an unknown model is an error before Prefect starts
@@ -172,12 +217,22 @@ def run_nightly(
     from govern.results import FleetSummary
     from govern.store import ResultsStore
 
-    done = nightly.with_options(task_runner=_task_runner(fleet_config))(
-        fleet_path=fleet.resolve(), night=night, models=_split(models)
+    state = nightly.with_options(task_runner=_task_runner(fleet_config))(
+        fleet_path=fleet.resolve(), night=night, models=_split(models), return_state=True
     )
-    summary = FleetSummary.model_validate(done)
+    summary = FleetSummary.model_validate(_flow_data(state))
     _print_summary(summary)
     typer.echo(f"\nresults: {ResultsStore(fleet_config.output).location(summary.night)}")
+    _fleet_exit([summary], fail_on)
+
+
+def _flow_data(state: Any) -> Any:
+    """A flow run's data: also when it ended Failed because some models are in error (the exit code says so);
+    a flow that failed outright re-raises its exception."""
+    data = state.result(raise_on_failure=False)
+    if isinstance(data, BaseException):
+        raise data
+    return data
 
 
 def _task_runner(fleet: Any) -> Any:
@@ -186,39 +241,47 @@ def _task_runner(fleet: Any) -> Any:
     return ThreadPoolTaskRunner(max_workers=fleet.config.concurrency)
 
 
-def _run_backfill(fleet: Path, start: dt.date, end: dt.date, models: list[str] | None) -> None:
+_STATUS_WORDS = {"findings": "with findings", "error": "errors"}
+
+
+def _run_backfill(fleet: Path, start: dt.date, end: dt.date, models: list[str] | None) -> list[Any]:
+    """Run the backfill flow and print one line per night; return the nights' FleetSummary objects."""
     fleet_config = _prepare(fleet)
     fleet_config.select(models)
     from flows.nightly import backfill
+    from govern.results import FleetSummary
 
-    summaries = backfill.with_options(task_runner=_task_runner(fleet_config))(
-        fleet_path=fleet.resolve(), start=start, end=end, models=models
+    state = backfill.with_options(task_runner=_task_runner(fleet_config))(
+        fleet_path=fleet.resolve(), start=start, end=end, models=models, return_state=True
     )
+    done = _flow_data(state)
+    summaries = [FleetSummary.model_validate(night) for night in done]
     for summary in summaries:
-        counts = summary["counts"]
-        flagged = [
-            f"{m['model']}({m['max_severity'] or m['status']})" for m in summary["models"] if m["status"] != "healthy"
-        ]
-        typer.echo(
-            f"{summary['night']}: {counts['healthy']} healthy, {counts['findings']} with findings, "
-            f"{counts['error']} errors  {' '.join(flagged)}"
-        )
+        counts = ", ".join(f"{n} {_STATUS_WORDS.get(status, status)}" for status, n in summary.counts.items())
+        flagged = [f"{m.model}({m.max_severity or m.status})" for m in summary.models if m.status != "healthy"]
+        typer.echo(f"{summary.night}: {counts}  {' '.join(flagged)}")
     typer.echo(f"\nresults: {fleet_config.output}/<night>/fleet.json and <night>/models/<model>.json")
+    return summaries
 
 
-@run_app.command("backfill")
+@run_app.command(
+    "backfill",
+    help="Run the governance flow over a range of nights, in order (history, or a replay after a fix). "
+    f"{FLEET_EXIT_CODES} A model in error, or over --fail-on, on any night of the range counts.",
+)
 def run_backfill(
     start: str = typer.Option(..., "--start", help="First night (ISO date)."),
     end: str = typer.Option(..., "--end", help="Last night (ISO date), inclusive."),
     models: list[str] | None = typer.Option(None, "--models", help="Only these models (comma separated)."),
+    fail_on: Severity | None = FleetFailOnOption,
     fleet: Path = FleetOption,
 ) -> None:
-    """Run the governance flow over a range of nights, in order (history, or a replay after a fix)."""
+    """Run the governance flow over a range of nights (the help gives the exit codes)."""
     first, last = _night(start), _night(end)
     assert first is not None and last is not None
     if last < first:
         _fail(f"--end must not be before --start; got {start} .. {end} instead")
-    _run_backfill(fleet, first, last, _split(models))
+    _fleet_exit(_run_backfill(fleet, first, last, _split(models)), fail_on)
 
 
 # ---------------------------------------------------------------------------------------------- config
@@ -244,10 +307,14 @@ def expectations_init(
     force: bool = typer.Option(False, "--force", help="Overwrite an existing suite."),
 ) -> None:
     """Profile the model's reference data into a starting GE suite in expectations/, for its owner to edit."""
+    import re
+
     from govern.config import load_fleet
     from govern.data import read_table
     from govern.suites import profile_suite, save_suite
 
+    if not re.fullmatch(r"[a-z][a-z0-9_]{0,63}", model):  # a name, never a path: it picks a file to write
+        _fail(f"MODEL must be a model name (lowercase letters, digits, _); got {model!r} instead")
     loaded = load_fleet(fleet, strict=False)
     if model in loaded.models:
         config = loaded.models[model]
@@ -368,7 +435,40 @@ def _fraction(value: float | None) -> str:
     return "" if value is None else f"{value:.3f}"
 
 
-@audit_app.command("fairness")
+def _audit_fail_on(section: str) -> Any:
+    from govern.rulebook import SECTION_SEVERITY
+
+    return typer.Option(
+        None,
+        "--fail-on",
+        case_sensitive=False,
+        help=f"Exit 1 when a limit is broken and this audit's severity, {SECTION_SEVERITY[section]} (the rulebook's "
+        f"default for {section} findings, as in the nightly run), is at or above this one.",
+    )
+
+
+def _audit_exit(section: str, breaches: list[str], fail_on: Severity | None) -> None:
+    """An audit has no policy, so a breach weighs what a finding of its section weighs by default in the nightly
+    run (``SECTION_SEVERITY``: fairness high, drift medium); exit 1, saying why, when that is at or above
+    ``fail_on``."""
+    from govern.rulebook import SECTION_SEVERITY
+
+    severity = SECTION_SEVERITY[section]
+    if breaches and fail_on is not None and severity.rank >= fail_on.rank:
+        _fail(
+            f"exit 1: {len(breaches)} {section} breach(es) ({', '.join(breaches[:10])}), severity {severity}, "
+            f"at or above --fail-on {fail_on}",
+            code=1,
+        )
+
+
+@audit_app.command(
+    "fairness",
+    help="Fairness of any table's predictions across groups: selection rate, impact ratio (four-fifths rule), and "
+    "with labels TPR, FPR, FNR, equal opportunity and equalized odds. With --label, the label must hold two classes "
+    "including --positive-label, and the predictions the same two values. A breach is a group judged "
+    f"(n >= --min-group-size) whose impact ratio is below --min-impact-ratio. {AUDIT_EXIT_CODES}",
+)
 def audit_fairness(
     data: str = typer.Option(..., "--data", help="CSV or Parquet file: a local path or an fsspec URI."),
     prediction: str = typer.Option(..., "--prediction", help="Column of predicted labels."),
@@ -392,41 +492,55 @@ def audit_fairness(
     intersectional: bool = typer.Option(
         True, "--intersectional/--no-intersectional", help="Also judge intersections of several --group."
     ),
+    max_groups: int | None = typer.Option(
+        None,
+        "--max-groups",
+        min=1,
+        help="Refuse a --group column with more distinct values (default 100: more is likely an identifier); "
+        "intersections with more possible groups are left out.",
+    ),
+    fail_on: Severity | None = _audit_fail_on("fairness"),
     json_path: Path | None = typer.Option(None, "--json", help="Write the report as JSON here."),
 ) -> None:
-    """Fairness of any table's predictions across groups: selection rate, impact ratio (four-fifths rule),
-    and with labels TPR, FPR, FNR, equal opportunity and equalized odds."""
+    """Fairness of a table's predictions across groups (the command's help says what and its exit codes)."""
     from tabulate import tabulate
 
     from govern.data import read_table
-    from govern.fairness import fairness_report
+    from govern.fairness import MAX_GROUPS, fairness_report
     from govern.rulebook import spec
 
     attributes = list(dict.fromkeys(_split(group) or []))  # a column named twice is judged once
     if not attributes:
         _fail("--group must name at least one protected attribute column")
-    frame = read_table(data, what=f"--data {data}")
-    positive = _column_value(frame, label, positive_label, "--positive-label") if label else _literal(positive_label)
+    what = f"--data {data}"
+    frame = read_table(data, what=what, require_rows=True)
+    positive = (
+        _column_value(frame, label, positive_label, "--positive-label", what) if label else _literal(positive_label)
+    )
     report = fairness_report(
         frame,
         prediction=prediction,
         attributes=attributes,
-        favourable=_column_value(frame, prediction, favourable, "--favourable"),
+        favourable=_column_value(frame, prediction, favourable, "--favourable", what),
         label=label,
         positive_label=positive,
         score=score,
         min_group_size=min_group_size,
         intersectional=intersectional,
+        max_groups=MAX_GROUPS if max_groups is None else max_groups,
+        what=what,
     )
     headers = ["attribute", "group", "n", "selection", "impact", "verdict"]
     if label:
         headers += ["tpr", "fpr", "fnr"]
     rows = []
+    breaches = []
     for g in report.groups:
         if not g.sufficient:
             verdict = f"n<{min_group_size}: no verdict"
         elif spec("fairness", "min_impact_ratio").breached(g.impact_ratio, min_impact_ratio):
             verdict = f"FAILS 4/5 (<{min_impact_ratio})"
+            breaches.append(f"{g.attribute}={g.group}")
         else:
             verdict = "ok"
         row = [g.attribute, g.group, g.n, _fraction(g.selection_rate), _fraction(g.impact_ratio), verdict]
@@ -453,9 +567,15 @@ def audit_fairness(
     )
     payload = {"data": str(data), "min_impact_ratio_threshold": min_impact_ratio, **report.to_dict()}
     _write_json(json_path, payload)
+    _audit_exit("fairness", breaches, fail_on)
 
 
-@audit_app.command("drift")
+@audit_app.command(
+    "drift",
+    help="Drift of every column between two tables, by effect size (Jensen-Shannon, PSI, Wasserstein), with KS "
+    "and chi-squared tests for reference. A breach is a column that drifted (over --max-js or --max-psi). "
+    f"{AUDIT_EXIT_CODES}",
+)
 def audit_drift(
     reference: str = typer.Option(..., "--reference", help="CSV or Parquet file: a local path or an fsspec URI."),
     current: str = typer.Option(..., "--current", help="CSV or Parquet file: a local path or an fsspec URI."),
@@ -475,10 +595,16 @@ def audit_drift(
         callback=_threshold("drift", "max_psi"),
         help="Population stability index threshold.",
     ),
+    min_rows: int = typer.Option(
+        _default("drift", "min_rows"),
+        "--min-rows",
+        callback=_threshold("drift", "min_rows"),
+        help="A column with fewer non-null rows on either side gets its measures but no verdict.",
+    ),
+    fail_on: Severity | None = _audit_fail_on("drift"),
     json_path: Path | None = typer.Option(None, "--json", help="Write the report as JSON here."),
 ) -> None:
-    """Drift of every column between two tables, by effect size (Jensen-Shannon, PSI, Wasserstein), with
-    KS and chi-squared tests for reference."""
+    """Drift of every column between two tables (the command's help says how and its exit codes)."""
     import importlib
     from concurrent.futures import ThreadPoolExecutor
 
@@ -490,7 +616,7 @@ def audit_drift(
     with ThreadPoolExecutor(max_workers=3) as pool:
         drift_module = pool.submit(importlib.import_module, "govern.drift")
         reads = [
-            pool.submit(read_table, path, columns=wanted, what=f"--{name} {path}")
+            pool.submit(read_table, path, columns=wanted, what=f"--{name} {path}", require_rows=True)
             for name, path in (("reference", reference), ("current", current))
         ]
         frames = [read.result() for read in reads]
@@ -500,7 +626,7 @@ def audit_drift(
         frames[1],
         columns=wanted,
         categorical=_split(categorical),
-        thresholds=DriftThresholds(jensen_shannon=max_jensen_shannon, psi=max_psi),
+        thresholds=DriftThresholds(jensen_shannon=max_jensen_shannon, psi=max_psi, min_rows=min_rows),
     )
     from tabulate import tabulate
 
@@ -512,7 +638,11 @@ def audit_drift(
             _fraction(c.psi),
             _fraction(c.wasserstein),
             _fraction(c.ks_statistic if c.kind == "numeric" else c.chi2_statistic),
-            "DRIFT (" + ", ".join(c.exceeded) + ")" if c.drifted else "ok",
+            "DRIFT (" + ", ".join(c.exceeded) + ")"
+            if c.drifted
+            else "ok"
+            if c.judged
+            else f"no verdict (n<{min_rows})",
         ]
         for c in report.columns
     ]
@@ -521,6 +651,7 @@ def audit_drift(
     )
     typer.echo(f"\n{len(report.drifted)} of {len(report.columns)} columns drifted")
     _write_json(json_path, {"reference": str(reference), "current": str(current), **report.to_dict()})
+    _audit_exit("drift", [c.column for c in report.columns if c.drifted], fail_on)
 
 
 def main() -> None:

@@ -25,7 +25,6 @@ pandera is imported inside the functions: ``import pandera.pandas`` takes about 
 
 from __future__ import annotations
 
-import difflib
 import functools
 from collections.abc import Collection, Hashable, Iterable
 from dataclasses import dataclass, field
@@ -404,14 +403,11 @@ def _clause(error: Any, frame: pd.DataFrame, contract: pa.DataFrameSchema) -> tu
 
 
 def _hint(name: str, frame: pd.DataFrame) -> str:
-    """' (did you mean 'x'?)' for the closest existing column, as ``govern.data.require_columns`` finds it
-    (difflib), but comparing names without case and surrounding spaces: difflib alone scores 'id' against
-    'ID' 0, and a column equal but for those ('Gender ' for 'gender') is the likeliest culprit."""
-    existing: dict[str, str] = {}
-    for column in map(str, frame.columns):
-        existing.setdefault(column.strip().casefold(), column)
-    close = difflib.get_close_matches(name.strip().casefold(), list(existing), n=1)
-    return f" (did you mean {existing[close[0]]!r}?)" if close else ""
+    """' (did you mean 'x'?)' for the closest existing column (``govern.data.closest_column``)."""
+    from govern.data import closest_column
+
+    close = closest_column(name, frame.columns)
+    return f" (did you mean {close!r}?)" if close else ""
 
 
 def _plain(value: Any) -> Any:

@@ -22,11 +22,21 @@ Measured (2 cores shared with other jobs, Python 3.11, numpy 2.4, pandas 3.1): 1
 groups) and their intersection, with labels and a score: ``fairness_report`` median 0.35-0.4 s over 9 runs (best
 0.31 s, first call in a fresh process 0.48 s); 0.15 s without a score. The one sort of the 1M scores for the AUC
 ranks is about 0.13 s of it. fairlearn's MetricFrame needs about 40 s for the rates alone.
+
+Inputs are checked once, at the boundary (``_checked_columns``): with labels, the label column must hold the
+two classes of a binary outcome, one of them ``positive_label``, and the predictions must come from the same two
+values, compared in the data's own types (``1`` and ``"1"`` differ); otherwise every TP and FP count would be 0
+and every group would look perfectly fair (the check is one ``unique()`` per column: 5 ms for 1M integer labels,
+20 ms for text). ``fairness_report`` refuses a protected attribute with more than
+``max_groups`` distinct values (``MAX_GROUPS``, 100, by default): one with thousands is an identifier by
+mistake, and its report would list every value.
 """
 
 from __future__ import annotations
 
 import itertools
+import logging
+import math
 from dataclasses import dataclass
 from typing import Any
 
@@ -40,6 +50,12 @@ from govern.results import AttributeFairness, FairnessReport, GroupFairness
 
 MISSING_GROUP = "(missing)"
 INTERSECTION_SEPARATOR = " x "
+#: fairness_report's default limit on an attribute's distinct values, and on an intersection's possible groups.
+MAX_GROUPS = 100
+#: Distinct values named in an error message.
+_SHOWN_VALUES = 10
+
+log = logging.getLogger(__name__)
 
 GROUP_RATE_COLUMNS = (
     "attribute",
@@ -91,6 +107,7 @@ def group_rates(
     positive_label: Any = 1,
     score: str | None = None,
     intersectional: bool = True,
+    max_groups: int | None = None,
     what: str = "fairness data",
 ) -> pd.DataFrame:
     """One row per (attribute, group): the rates every fairness measure is derived from.
@@ -112,9 +129,26 @@ def group_rates(
     combinations that occur are listed. Rows: attributes in the order given, then intersections in
     ``itertools.combinations`` order.
 
-    Raises ValueError for an empty or malformed ``attributes``; DataError (naming ``what`` and the column)
-    for a missing column, an empty frame, a null prediction, label or score, or a non-numeric score.
+    ``max_groups`` (None: no limit) caps the groups: an attribute with more distinct values (nulls aside) is
+    refused, and an intersection whose possible groups (the product of its attributes' group counts, the
+    ``(missing)`` group included) exceed it is not built, nor any intersection extending it; it is left out
+    of the table (there is no field to say so; a log line at INFO level names it). The product, not the
+    observed count, so that whether an intersection is judged does not depend on which combinations a night
+    happens to hold.
+
+    With ``label``, the label column must hold exactly two values, one of them ``positive_label``, and the
+    prediction column only values of those two; a label holding one value (only positives, or only
+    negatives) is taken when the predictions supply at most the other value and the two together include
+    ``positive_label`` (or hold a single value between them). Values are compared in the data's own types:
+    an integer label and a text prediction ("1") do not fit.
+
+    Raises ValueError for an empty or malformed ``attributes`` or a ``max_groups`` < 1; DataError (naming
+    ``what`` and the column) for a missing column, an empty frame, a null prediction, label or score, a
+    non-numeric score, label and prediction values that do not fit as above (naming both columns and the
+    values found), or an attribute over ``max_groups``.
     """
+    if max_groups is not None and (isinstance(max_groups, bool) or not isinstance(max_groups, int) or max_groups < 1):
+        raise ValueError(f"max_groups must be an integer >= 1 or None; got {max_groups!r} instead")
     columns = _checked_columns(
         frame,
         prediction=prediction,
@@ -130,7 +164,8 @@ def group_rates(
     if columns.score is not None and columns.label_positive is not None:
         score_order = np.argsort(columns.score, kind="stable")
     tables = [
-        _rates_of(grouping, columns, score_order) for grouping in _groupings(frame, attributes, intersectional, what)
+        _rates_of(grouping, columns, score_order)
+        for grouping in _groupings(frame, attributes, intersectional, max_groups, what)
     ]
     return pd.concat(tables, ignore_index=True)
 
@@ -146,6 +181,7 @@ def fairness_report(
     score: str | None = None,
     min_group_size: int = 30,
     intersectional: bool = True,
+    max_groups: int = MAX_GROUPS,
     what: str = "fairness data",
 ) -> FairnessReport:
     """Per-group rates and impact ratios, and per attribute the gaps between its groups large enough to judge.
@@ -170,7 +206,12 @@ def fairness_report(
     and every comparison is ``None``. Ties go to the group listed first. The summary is derived from the
     ``group_rates`` table; nothing is computed twice.
 
-    Raises ValueError for ``min_group_size`` < 1 and as ``group_rates`` does.
+    ``max_groups`` (default ``MAX_GROUPS``, 100) is the cardinality limit of ``group_rates``: a protected
+    attribute with more distinct values is refused with a DataError naming the column ("is it an
+    identifier?"), and an intersection with more possible groups is left out of the report (not refused:
+    each of its attributes is fine, and the model's other checks still run).
+
+    Raises ValueError for ``min_group_size`` < 1 or ``max_groups`` < 1, and as ``group_rates`` does.
     """
     if isinstance(min_group_size, bool) or not isinstance(min_group_size, int) or min_group_size < 1:
         raise ValueError(f"min_group_size must be an integer >= 1; got {min_group_size!r} instead")
@@ -183,6 +224,7 @@ def fairness_report(
         positive_label=positive_label,
         score=score,
         intersectional=intersectional,
+        max_groups=max_groups,
         what=what,
     )
     judged = _with_impact_ratios(rates, min_group_size)
@@ -253,6 +295,8 @@ def _checked_columns(
             )
     if score is not None:
         require_numeric(frame, [score], what=what)
+    if label is not None:
+        _check_label_domain(frame, prediction=prediction, label=label, positive_label=positive_label, what=what)
 
     predictions = frame[prediction]
     label_positive = None if label is None else (frame[label] == positive_label).to_numpy(dtype=bool)
@@ -264,12 +308,90 @@ def _checked_columns(
     )
 
 
+def _check_label_domain(frame: pd.DataFrame, *, prediction: str, label: str, positive_label: Any, what: str) -> None:
+    """Label and prediction must be one binary outcome including ``positive_label`` (see ``group_rates``).
+
+    Compared as Python values (``in`` a set): 1, 1.0 and True are one value, as they are to ``==`` in the
+    rates; 1 and "1" are two.
+    """
+    labels = _distinct(frame[label])
+    predictions = _distinct(frame[prediction])
+    classes = set(labels)
+
+    def refuse(must: str, detail: str = "") -> DataError:
+        found = (
+            f"got labels {_shown(labels)} in column {label!r} ({frame[label].dtype}) and predictions "
+            f"{_shown(predictions)} in column {prediction!r} ({frame[prediction].dtype}) instead"
+        )
+        return DataError(f"{what}: {must}; {found}{detail}{_type_note(labels, predictions, positive_label)}")
+
+    if len(labels) > 2:
+        raise refuse(f"label column {label!r} must hold the two classes of a binary outcome, not {len(labels):,}")
+    if len(labels) == 2:
+        if positive_label not in classes:
+            raise refuse(
+                f"label column {label!r} must hold the positive label {positive_label!r} as one of its two classes"
+            )
+        foreign = [value for value in predictions if value not in classes]
+        if foreign:
+            raise refuse(
+                f"prediction column {prediction!r} must hold only the label's classes {_shown(labels)}",
+                f" ({_shown(foreign)} not among them)",
+            )
+        return
+    # one label value (all positives, or all negatives): the predictions may supply the other class
+    domain = classes | set(predictions)
+    if len(domain) > 2 or (len(domain) == 2 and positive_label not in domain):
+        (only,) = labels
+        which = (
+            f"the label holds only the positive label {only!r}"
+            if only == positive_label
+            else f"the label holds only {only!r}, not the positive label {positive_label!r}"
+        )
+        raise refuse(
+            f"prediction column {prediction!r} and label column {label!r} must hold the two classes of one "
+            f"binary outcome, one of them the positive label {positive_label!r}",
+            f" ({which})",
+        )
+
+
+def _distinct(series: pd.Series) -> list[Any]:
+    """The column's distinct values as plain Python values (``1``, not ``np.int64(1)``)."""
+    return [value.item() if isinstance(value, np.generic) else value for value in series.unique()]
+
+
+def _shown(values: list[Any]) -> str:
+    try:
+        ordered = sorted(values)
+    except TypeError:  # mixed types
+        ordered = sorted(values, key=repr)
+    text = ", ".join(repr(value) for value in ordered[:_SHOWN_VALUES])
+    return text + (f", ... ({len(values)} in all)" if len(values) > _SHOWN_VALUES else "")
+
+
+def _type_note(labels: list[Any], predictions: list[Any], positive_label: Any) -> str:
+    """A hint when values differ only by type (1 and "1"): they look equal in a message and are not."""
+    values = [*labels, *predictions, positive_label]
+    by_text: dict[str, set[type]] = {}
+    for value in values:
+        by_text.setdefault(str(value), set()).add(type(value))
+    clash = sorted(text for text, kinds in by_text.items() if len(kinds) > 1 and not kinds <= {int, float, bool})
+    if not clash:
+        return ""
+    return f" (values are compared in the data's own types: {clash[0]!r} as text and as a number differ)"
+
+
 # ---------------------------------------------------------------------------------------------- groups
 
 
-def _encode(frame: pd.DataFrame, attribute: str, what: str) -> _Grouping:
+def _encode(frame: pd.DataFrame, attribute: str, max_groups: int | None, what: str) -> _Grouping:
     """Integer codes for one column: its sorted distinct values, then ``(missing)`` for nulls."""
     codes, uniques = pd.factorize(frame[attribute], sort=True, use_na_sentinel=True)
+    if max_groups is not None and len(uniques) > max_groups:
+        raise DataError(
+            f"{what}: protected attribute {attribute!r} must have at most {max_groups} distinct values; got "
+            f"{len(uniques):,} (is it an identifier?)"
+        )
     labels = [str(value) for value in uniques]
     missing = codes < 0
     if missing.any():
@@ -297,15 +419,29 @@ def _intersect(left: _Grouping, right: _Grouping) -> _Grouping:
     return _Grouping(name, True, codes.astype(np.intp, copy=False), labels)
 
 
-def _groupings(frame: pd.DataFrame, attributes: list[str], intersectional: bool, what: str) -> list[_Grouping]:
-    single = {attribute: _encode(frame, attribute, what) for attribute in attributes}
+def _groupings(
+    frame: pd.DataFrame, attributes: list[str], intersectional: bool, max_groups: int | None, what: str
+) -> list[_Grouping]:
+    single = {attribute: _encode(frame, attribute, max_groups, what) for attribute in attributes}
     groupings = list(single.values())
     if not intersectional:
         return groupings
-    # combinations() lists ("a", "b") before ("a", "b", "c"), so each intersection extends one already built.
+    # combinations() lists ("a", "b") before ("a", "b", "c"), so each intersection extends one already built;
+    # the possible groups only grow as attributes are added, so one left out leaves out all that extend it.
     built: dict[tuple[str, ...], _Grouping] = {(a,): g for a, g in single.items()}
     for size in range(2, len(attributes) + 1):
         for combo in itertools.combinations(attributes, size):
+            sizes = [len(single[a].labels) for a in combo]
+            if max_groups is not None and math.prod(sizes) > max_groups:
+                log.info(
+                    "%s: intersection %r left out: %s = %d possible groups, more than max_groups=%d",
+                    what,
+                    INTERSECTION_SEPARATOR.join(combo),
+                    " x ".join(map(str, sizes)),
+                    math.prod(sizes),
+                    max_groups,
+                )
+                continue
             grouping = _intersect(built[combo[:-1]], single[combo[-1]])
             built[combo] = grouping
             groupings.append(grouping)
@@ -348,9 +484,9 @@ def _rates_of(grouping: _Grouping, columns: _Columns, score_order: Codes | None)
         table["fnr"] = _ratio(positives - true_positives, positives)
         table["n_label_positive"] = pd.array(positives, dtype="Int64")
         table["n_label_negative"] = pd.array(negatives, dtype="Int64")
-    if columns.score is not None and score_order is not None:
+    if columns.score is not None:
         table["mean_score"] = np.bincount(codes, weights=columns.score, minlength=k) / n
-        if label_positive is not None:
+        if label_positive is not None and score_order is not None:
             table["roc_auc"] = _roc_auc(codes, k, columns.score, label_positive, score_order)
     frame = pd.DataFrame(table, columns=list(GROUP_RATE_COLUMNS))
     return frame[frame["n"] > 0].reset_index(drop=True)  # categories of a categorical that never occur

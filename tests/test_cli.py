@@ -1,10 +1,11 @@
-"""The command line: the audits' printed tables and documented JSON, config checks, and clear errors."""
+"""The command line: the audits' printed tables and documented JSON, config checks, clear errors, exit codes."""
 
 from __future__ import annotations
 
 import json
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -13,6 +14,7 @@ import pytest
 from typer.testing import CliRunner
 
 from cli.app import app
+from govern.errors import DataError
 from tests.fleet_factory import model_config, write_fleet
 
 GOVERN = str(Path(sys.executable).parent / "govern")
@@ -300,3 +302,233 @@ def test_history_and_show_of_a_model_without_results_say_so(tmp_path: Path) -> N
     assert history.exit_code == 1 and "must have results" in history.output
     bad = runner.invoke(app, ["history", "loan", "--from", "yesterday", "--fleet", str(fleet)])
     assert bad.exit_code == 2 and "--from must be an ISO date" in bad.output
+
+
+# ---------------------------------------------------------------------------------------------- bad input, said
+
+
+def test_audit_fairness_refuses_predictions_outside_the_labels_domain(tmp_path: Path) -> None:
+    """The issue's case: --positive-label yes over 0/1 predictions gave TPR 0 and FPR 0 for every group."""
+    path = tmp_path / "decisions.csv"
+    pd.DataFrame({"g": ["a", "b"] * 20, "y": ["yes", "no", "no", "yes"] * 10, "p": [0, 1] * 20}).to_csv(
+        path, index=False
+    )
+    args = ["audit", "fairness", "--data", str(path), "--prediction", "p", "--group", "g", "--label", "y"]
+    result = subprocess.run([GOVERN, *args, "--positive-label", "yes"], capture_output=True, text=True)
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert (
+        f"--data {path}: prediction column 'p' must hold only the label's classes 'no', 'yes'; got labels 'no', "
+        "'yes' in column 'y' (str) and predictions 0, 1 in column 'p' (int64) instead"
+    ) in " ".join(result.stderr.split())
+
+
+def test_audit_fairness_of_a_file_without_rows_names_the_file(tmp_path: Path) -> None:
+    path = tmp_path / "decisions.csv"
+    path.write_text("g,p\n")
+    result = runner.invoke(app, ["audit", "fairness", "--data", str(path), "--prediction", "p", "--group", "g"])
+    assert isinstance(result.exception, DataError)
+    assert str(result.exception) == (
+        f"--data {path}: file {path} must have at least one row; got none (only a header of 2 columns: 'g', 'p')"
+    )
+
+
+def test_audit_drift_of_an_empty_file_names_the_file(decisions: Path, tmp_path: Path) -> None:
+    empty = tmp_path / "current.csv"
+    empty.write_bytes(b"")
+    result = runner.invoke(app, ["audit", "drift", "--reference", str(decisions), "--current", str(empty)])
+    assert isinstance(result.exception, DataError)
+    assert f"--current {empty}: file {empty} must hold a header and rows; got an empty file" in str(result.exception)
+
+
+def test_audit_fairness_reads_a_semicolon_separated_export(decisions: Path, tmp_path: Path) -> None:
+    path = tmp_path / "export.csv"
+    path.write_bytes(b"\xef\xbb\xbf" + pd.read_csv(decisions).to_csv(sep=";", index=False, decimal=",").encode())
+    out = tmp_path / "f.json"
+    args = ["audit", "fairness", "--data", str(path), "--prediction", "approved", "--group", "race"]
+    result = runner.invoke(app, [*args, "--score", "score", "--json", str(out)])
+    assert result.exit_code == 0, result.output
+    race_c = next(g for g in json.loads(out.read_text())["groups"] if g["group"] == "c")
+    frame = pd.read_csv(decisions)
+    assert race_c["mean_score"] == pytest.approx(frame.loc[frame["race"] == "c", "score"].mean())
+
+
+def test_audit_fairness_refuses_an_identifier_as_group_unless_the_limit_is_raised(tmp_path: Path) -> None:
+    from govern.fairness import MAX_GROUPS
+
+    path = tmp_path / "decisions.parquet"
+    pd.DataFrame({"customer": range(300), "p": [0, 1, 1] * 100}).to_parquet(path)
+    args = ["audit", "fairness", "--data", str(path), "--prediction", "p", "--group", "customer"]
+    refused = runner.invoke(app, args)
+    assert isinstance(refused.exception, DataError)
+    assert str(refused.exception) == (
+        f"--data {path}: protected attribute 'customer' must have at most {MAX_GROUPS} distinct values; got 300 "
+        "(is it an identifier?)"
+    )
+    assert runner.invoke(app, [*args, "--max-groups", "300", "--min-group-size", "1"]).exit_code == 0
+    usage = runner.invoke(app, ["audit", "fairness", "--help"], terminal_width=400)
+    assert f"(default {MAX_GROUPS}:" in " ".join(usage.output.replace("│", " ").split())
+
+
+# ---------------------------------------------------------------------------------------------- exit codes
+
+
+@pytest.fixture()
+def drifted(tmp_path: Path) -> list[str]:
+    rng = np.random.default_rng(1)
+    reference = pd.DataFrame({"income": rng.normal(50, 10, 2000), "region": rng.choice(["n", "s"], 2000)})
+    current = reference.assign(income=reference["income"] + 15)
+    reference.to_parquet(tmp_path / "ref.parquet")
+    current.to_parquet(tmp_path / "cur.parquet")
+    return ["--reference", str(tmp_path / "ref.parquet"), "--current", str(tmp_path / "cur.parquet")]
+
+
+@pytest.mark.parametrize(
+    ("fail_on", "exit_code"),
+    [(None, 0), ("info", 1), ("high", 1), ("HIGH", 1), ("critical", 0)],
+)
+def test_audit_fairness_fails_on_a_breach_at_or_above_the_level(
+    decisions: Path, fail_on: str | None, exit_code: int
+) -> None:
+    args = ["audit", "fairness", "--data", str(decisions), "--prediction", "approved", "--group", "race"]
+    result = runner.invoke(app, args + ([] if fail_on is None else ["--fail-on", fail_on]))
+    assert result.exit_code == exit_code, result.output
+    assert "FAILS 4/5" in result.output  # the table is printed either way
+    if exit_code:
+        assert "exit 1: 1 fairness breach(es) (race=c), severity high, at or above --fail-on" in result.output
+
+
+def test_audit_fairness_without_a_breach_passes_any_level(decisions: Path) -> None:
+    args = ["audit", "fairness", "--data", str(decisions), "--prediction", "approved", "--group", "gender"]
+    assert runner.invoke(app, [*args, "--fail-on", "info"]).exit_code == 0
+
+
+@pytest.mark.parametrize(("fail_on", "exit_code"), [(None, 0), ("low", 1), ("medium", 1), ("high", 0)])
+def test_audit_drift_fails_on_a_drifted_column_at_or_above_the_level(
+    drifted: list[str], fail_on: str | None, exit_code: int
+) -> None:
+    result = runner.invoke(app, ["audit", "drift", *drifted, *([] if fail_on is None else ["--fail-on", fail_on])])
+    assert result.exit_code == exit_code, result.output
+    assert "1 of 2 columns drifted" in result.output
+    if exit_code:
+        assert "exit 1: 1 drift breach(es) (income), severity medium" in result.output
+
+
+def test_fail_on_takes_only_a_severity(decisions: Path) -> None:
+    args = ["audit", "fairness", "--data", str(decisions), "--prediction", "approved", "--group", "race"]
+    result = runner.invoke(app, [*args, "--fail-on", "severe"])
+    assert result.exit_code == 2
+    assert "'severe' is not one of" in " ".join(result.output.replace("│", " ").split())
+
+
+def _line(model: str, status: str, severity: str | None = None) -> dict[str, object]:
+    return {
+        "model": model,
+        "business_unit": None,
+        "risk_tier": None,
+        "status": status,
+        "model_version": "1",
+        "n_findings": 0 if severity is None else 1,
+        "max_severity": severity,
+        "fault": None,
+        "checks": [],
+        "errors": ["load: the batch is missing"] if status == "error" else [],
+    }
+
+
+@pytest.fixture()
+def flows(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Callable[..., None]:
+    """Stand-ins for the Prefect flows (the e2e tests run the real ones): each night's fleet summary as given."""
+    from types import ModuleType, SimpleNamespace
+
+    import cli.app as cli
+    from govern.results import FleetSummary
+
+    nights: list[dict[str, object]] = []
+
+    def flow(run: Callable[..., object]) -> SimpleNamespace:
+        return SimpleNamespace(with_options=lambda **_: run)
+
+    module = ModuleType("flows.nightly")
+    def state(data: Callable[[], object]) -> Callable[..., SimpleNamespace]:  # what return_state=True gives
+        return lambda **_: SimpleNamespace(result=lambda raise_on_failure=True: data())
+
+    module.nightly = flow(state(lambda: nights[0]))  # type: ignore[attr-defined]
+    module.backfill = flow(state(lambda: list(nights)))  # type: ignore[attr-defined]
+    monkeypatch.setitem(sys.modules, "flows.nightly", module)
+    fleet = SimpleNamespace(select=lambda models: None, output=str(tmp_path / "runs"), config=None)
+    monkeypatch.setattr(cli, "_prepare", lambda path: fleet)
+    monkeypatch.setattr(cli, "_task_runner", lambda config: None)
+
+    def set_nights(*lines_by_night: list[dict[str, object]]) -> None:
+        for day, lines in enumerate(lines_by_night, start=1):
+            nights.append(FleetSummary.model_validate({"night": f"2026-10-0{day}", "models": lines}).to_dict())
+
+    return set_nights
+
+
+@pytest.mark.parametrize(
+    ("lines", "fail_on", "exit_code", "why"),
+    [
+        ([_line("loan", "healthy"), _line("churn", "findings", "high")], None, 0, None),
+        ([_line("loan", "healthy"), _line("churn", "error")], None, 1, "exit 1: 1 model(s) in error: churn"),
+        ([_line("loan", "findings", "high")], "high", 1, "1 with findings at or above --fail-on high: loan (high)"),
+        ([_line("loan", "findings", "critical")], "medium", 1, "loan (critical)"),
+        ([_line("loan", "findings", "high")], "critical", 0, None),
+        ([_line("loan", "error"), _line("churn", "findings", "low")], "low", 1, "in error: loan; 1 with findings"),
+    ],
+)
+def test_run_nightly_exits_1_on_a_model_in_error_or_a_finding_at_fail_on(
+    flows: Callable[..., None], lines: list[dict[str, object]], fail_on: str | None, exit_code: int, why: str | None
+) -> None:
+    flows(lines)
+    result = runner.invoke(app, ["run", "nightly", *([] if fail_on is None else ["--fail-on", fail_on])])
+    assert result.exit_code == exit_code, result.output
+    assert "night 2026-10-01" in result.output  # the summary is printed either way
+    if why:
+        assert why in result.output
+
+
+def test_run_backfill_exits_1_when_any_night_has_a_model_in_error(flows: Callable[..., None]) -> None:
+    flows([_line("loan", "healthy")], [_line("loan", "error")], [_line("loan", "findings", "medium")])
+    nights = ["run", "backfill", "--start", "2026-10-01", "--end", "2026-10-03"]
+    result = runner.invoke(app, nights)
+    assert result.exit_code == 1
+    assert "2026-10-02: 0 healthy" in result.output
+    assert "exit 1: 1 model(s) in error: loan on 2026-10-02" in result.output
+    severe = runner.invoke(app, [*nights, "--fail-on", "medium"])
+    assert "loan on 2026-10-03 (medium)" in severe.output
+
+
+def test_run_backfill_of_assessed_models_exits_0(flows: Callable[..., None]) -> None:
+    flows([_line("loan", "healthy")], [_line("loan", "findings", "critical")])
+    nights = ["run", "backfill", "--start", "2026-10-01", "--end", "2026-10-02"]
+    assert runner.invoke(app, nights).exit_code == 0
+    assert runner.invoke(app, [*nights, "--fail-on", "critical"]).exit_code == 1
+
+
+def test_audit_drift_of_a_one_row_batch_gives_measures_but_no_verdict(tmp_path: Path) -> None:
+    rng = np.random.default_rng(1)
+    reference, current = tmp_path / "reference.csv", tmp_path / "current.csv"
+    pd.DataFrame({"x": rng.normal(0, 1, 2000), "c": rng.choice(["a", "b"], 2000)}).to_csv(reference, index=False)
+    pd.DataFrame({"x": [5.0], "c": ["a"]}).to_csv(current, index=False)  # used to drift every column
+    result = runner.invoke(app, ["audit", "drift", "--reference", str(reference), "--current", str(current)])
+    assert result.exit_code == 0
+    assert "DRIFT" not in result.output and result.output.count("no verdict (n<500)") == 2
+    assert "0 of 2 columns drifted" in result.output
+
+
+def test_expectations_init_takes_a_name_not_a_path(tmp_path: Path) -> None:
+    fleet = write_fleet(tmp_path)
+    for bad in ("../../somewhere", "/etc/passwd", "Loan", "loan.yaml"):
+        result = runner.invoke(app, ["expectations", "init", bad, "--fleet", str(fleet)])
+        assert result.exit_code == 2 and "MODEL must be a model name" in result.output, bad
+    assert not (tmp_path / "somewhere.json").exists()
+
+
+def test_a_suite_name_that_is_a_path_is_refused_at_load(tmp_path: Path) -> None:
+    from govern.config import load_fleet
+    from govern.errors import ConfigError
+
+    model = model_config(expectation_suite="../../somewhere")
+    with pytest.raises(ConfigError, match=r"loan\.yaml: expectation_suite"):
+        load_fleet(write_fleet(tmp_path, models=[model]))

@@ -1,5 +1,6 @@
 """govern.fairness against independent oracles: fairlearn's MetricFrame and disparity functions, sklearn's
-roc_auc_score, a hand-computed ten-row case, and hypothesis properties of impact ratios and differences."""
+roc_auc_score, a hand-computed ten-row case, and hypothesis properties of impact ratios and differences; and the
+inputs it refuses (an identifier as protected attribute, labels and predictions that are not one binary outcome)."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from govern.errors import DataError
-from govern.fairness import GROUP_RATE_COLUMNS, MISSING_GROUP, fairness_report, group_rates
+from govern.fairness import GROUP_RATE_COLUMNS, MAX_GROUPS, MISSING_GROUP, fairness_report, group_rates
 
 ATTRIBUTES = ["gender", "race", "age_band"]
 
@@ -445,6 +446,12 @@ def test_without_labels_or_score_rates_are_undefined_not_zero(scored: pd.DataFra
     assert '"tpr": null' in payload
 
 
+def test_mean_score_needs_a_score_not_labels() -> None:
+    rates = group_rates(HAND, prediction="prediction", attributes=["group"], score="score")
+    assert rates["mean_score"].to_list() == pytest.approx([0.5, 0.62], abs=1e-12)  # as by hand, above
+    assert rates["roc_auc"].isna().all()
+
+
 # ---------------------------------------------------------------------------------------------- errors
 
 
@@ -487,3 +494,171 @@ def test_malformed_attributes_are_value_errors(attributes: list[str]) -> None:
 def test_min_group_size_must_be_a_positive_integer(min_group_size: int) -> None:
     with pytest.raises(ValueError, match="min_group_size must be an integer >= 1"):
         fairness_report(HAND, prediction="prediction", attributes=["group"], min_group_size=min_group_size)
+
+
+# ---------------------------------------------------------------------------------------------- cardinality
+
+
+def _with_attribute(values: np.ndarray) -> pd.DataFrame:
+    return pd.DataFrame({"attribute": values, "prediction": np.arange(len(values)) % 2})
+
+
+def test_an_identifier_as_protected_attribute_is_refused_naming_the_column() -> None:
+    frame = _with_attribute(np.arange(20_000)).assign(gender=["F", "M"] * 10_000)
+    with pytest.raises(DataError) as error:
+        fairness_report(frame, prediction="prediction", attributes=["gender", "attribute"], what="--data d.csv")
+    assert str(error.value) == (
+        "--data d.csv: protected attribute 'attribute' must have at most 100 distinct values; got 20,000 "
+        "(is it an identifier?)"
+    )
+
+
+def test_the_cardinality_limit_is_a_documented_keyword_and_at_the_limit_passes() -> None:
+    assert MAX_GROUPS == 100
+    at_limit = _with_attribute(np.arange(200) % 100)
+    assert (
+        fairness_report(at_limit, prediction="prediction", attributes=["attribute"]).attribute("attribute").n_groups
+        == 100
+    )
+    over = _with_attribute(np.arange(202) % 101)
+    with pytest.raises(DataError, match="at most 100 distinct values; got 101"):
+        fairness_report(over, prediction="prediction", attributes=["attribute"])
+    wide = fairness_report(over, prediction="prediction", attributes=["attribute"], max_groups=101)
+    assert wide.attribute("attribute").n_groups == 101
+    nulls = pd.concat([at_limit, _with_attribute(np.array([None] * 4))], ignore_index=True)
+    with_missing = fairness_report(nulls, prediction="prediction", attributes=["attribute"])  # nulls are no value
+    assert with_missing.attribute("attribute").n_groups == 101
+
+
+def test_intersections_with_more_possible_groups_than_the_limit_are_left_out(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    n = 2200
+    frame = pd.DataFrame(
+        {"a": np.arange(n) % 11, "b": np.arange(n) % 10, "c": np.arange(n) % 2, "prediction": np.arange(n) % 3 == 0}
+    )
+    with caplog.at_level("INFO", logger="govern.fairness"):
+        report = fairness_report(frame, prediction="prediction", attributes=["a", "b", "c"], favourable=True)
+    # 11 x 10 = 110 > 100 possible groups: "a x b" and every intersection extending it are left out
+    assert [a.attribute for a in report.attributes] == ["a", "b", "c", "a x c", "b x c"]
+    assert "intersection 'a x b' left out: 11 x 10 = 110 possible groups, more than max_groups=100" in caplog.text
+    assert "intersection 'a x b x c' left out: 11 x 10 x 2 = 220 possible groups" in caplog.text
+    everything = fairness_report(
+        frame, prediction="prediction", attributes=["a", "b", "c"], favourable=True, max_groups=220
+    )
+    assert everything.attribute("a x b x c").n_groups == 110  # only the combinations that occur are listed
+    rates = group_rates(frame, prediction="prediction", attributes=["a", "b", "c"], favourable=True)
+    assert "a x b x c" in set(rates["attribute"])  # group_rates has no limit unless given one
+
+
+@pytest.mark.parametrize("max_groups", [0, -1, 2.5, True])
+def test_max_groups_must_be_a_positive_integer(max_groups: int) -> None:
+    with pytest.raises(ValueError, match="max_groups must be an integer >= 1"):
+        fairness_report(HAND, prediction="prediction", attributes=["group"], max_groups=max_groups)
+
+
+# ---------------------------------------------------------------------------------------------- label domain
+
+
+def _labelled(label: list[object], prediction: list[object]) -> pd.DataFrame:
+    return pd.DataFrame({"group": ["a", "b"] * (len(label) // 2), "y": label, "p": prediction})
+
+
+@pytest.mark.parametrize(
+    ("label", "prediction", "positive", "message"),
+    [
+        pytest.param(
+            ["yes", "no"] * 4,
+            [0, 1] * 4,
+            "yes",
+            "d.csv: prediction column 'p' must hold only the label's classes 'no', 'yes'; got labels 'no', 'yes' in "
+            "column 'y' (str) and predictions 0, 1 in column 'p' (int64) instead (0, 1 not among them)",
+            id="yes/no label, 0/1 predictions",
+        ),
+        pytest.param(
+            [1, 2] * 4,
+            [0, 1] * 4,
+            1,
+            "d.csv: prediction column 'p' must hold only the label's classes 1, 2; got labels 1, 2 in column 'y' "
+            "(int64) and predictions 0, 1 in column 'p' (int64) instead (0 not among them)",
+            id="1/2 label, 0/1 predictions",
+        ),
+        pytest.param(
+            [0, 1] * 4,
+            ["0", "1"] * 4,
+            1,
+            "d.csv: prediction column 'p' must hold only the label's classes 0, 1; got labels 0, 1 in column 'y' "
+            "(int64) and predictions '0', '1' in column 'p' (str) instead ('0', '1' not among them) (values are "
+            "compared in the data's own types: '0' as text and as a number differ)",
+            id="1 vs '1'",
+        ),
+        pytest.param(
+            [0, 2] * 4,
+            [0, 2] * 4,
+            1,
+            "d.csv: label column 'y' must hold the positive label 1 as one of its two classes; got labels 0, 2 in "
+            "column 'y' (int64) and predictions 0, 2 in column 'p' (int64) instead",
+            id="positive label not a class",
+        ),
+        pytest.param(
+            [0, 1, 2, 1] * 2,
+            [0, 1] * 4,
+            1,
+            "d.csv: label column 'y' must hold the two classes of a binary outcome, not 3; got labels 0, 1, 2",
+            id="three classes",
+        ),
+        pytest.param(
+            ["yes"] * 8,
+            [0, 1] * 4,
+            "yes",
+            "d.csv: prediction column 'p' and label column 'y' must hold the two classes of one binary outcome, one "
+            "of them the positive label 'yes'; got labels 'yes' in column 'y' (str) and predictions 0, 1 in column "
+            "'p' (int64) instead (the label holds only the positive label 'yes')",
+            id="only positives",
+        ),
+        pytest.param(
+            ["no"] * 8,
+            ["no", "maybe"] * 4,
+            "yes",
+            "(the label holds only 'no', not the positive label 'yes')",
+            id="only negatives",
+        ),
+    ],
+)
+def test_labels_and_predictions_that_do_not_fit_one_binary_outcome_are_refused(
+    label: list[object], prediction: list[object], positive: object, message: str
+) -> None:
+    frame = _labelled(label, prediction)
+    with pytest.raises(DataError) as error:
+        fairness_report(
+            frame,
+            prediction="p",
+            attributes=["group"],
+            favourable=prediction[0],
+            label="y",
+            positive_label=positive,
+            what="d.csv",
+        )
+    assert message in str(error.value)
+    rates = partial(group_rates, frame, prediction="p", attributes=["group"], label="y", positive_label=positive)
+    with pytest.raises(DataError):  # the per-group rates check it too: the pipeline gets it
+        rates()
+
+
+@pytest.mark.parametrize(
+    ("label", "prediction", "positive"),
+    [
+        pytest.param([1] * 8, [0, 1] * 4, 1, id="only positives, predictions of both classes"),
+        pytest.param([0] * 8, [0, 1] * 4, 1, id="only negatives, predictions of both classes"),
+        pytest.param([0] * 8, [0] * 8, 1, id="one value in all"),
+        pytest.param([False, True] * 4, [0, 1] * 4, 1, id="booleans and integers (True == 1)"),
+        pytest.param([0.0, 1.0] * 4, [0, 1] * 4, 1, id="floats and integers"),
+    ],
+)
+def test_labels_and_predictions_of_one_binary_outcome_are_taken(
+    label: list[object], prediction: list[object], positive: object
+) -> None:
+    report = fairness_report(
+        _labelled(label, prediction), prediction="p", attributes=["group"], label="y", positive_label=positive
+    )
+    assert report.has_labels
