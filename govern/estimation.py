@@ -1,27 +1,42 @@
 """Performance without labels (NannyML CBPE / DLE), realized performance, and multivariate drift.
 
 The reference set is scored here with the registry version that served the night (the reference must carry
-the predictions of the model being judged), then NannyML is fitted on it once per (model, version, reference)
-and the fitted calculators are kept in memory and pickled under the state folder, so a night costs an
-``estimate`` call, not a fit.
+the predictions of the model being judged), then NannyML is fitted on it once per (model, version, reference,
+chunk size) and the fitted calculators are kept in memory and pickled under the state folder, so a night costs
+an ``estimate`` call, not a fit.
 
-Chunking: NannyML's thresholds come from the spread of the metric over reference chunks, so the reference is
-cut into days by its timestamp (``chunk_period="D"``); a reference that spans fewer than ``MIN_REFERENCE_DAYS``
-days is cut into ``FALLBACK_REFERENCE_CHUNKS`` equal chunks instead. A night's batch is always one chunk.
+Chunking: NannyML's alert thresholds are the spread (mean +- 3 standard deviations) of the metric over the
+reference chunks, and a metric spreads less the more rows it is computed on, so the thresholds only hold for
+batches of the size of those chunks. The reference is therefore cut, in timestamp order, into chunks of the
+nightly batch's size (``nightly_chunk_size``: the configured expected size, else tonight's row count rounded to
+two significant figures), the last rows that do not fill a chunk left out of the thresholds. A reference too
+small for ``MIN_REFERENCE_CHUNKS`` such chunks is cut into that many smaller ones instead, and the result says
+so (``ReferenceChunking.note``): thresholds from smaller chunks are looser than the batch's own. Tonight's batch
+is always judged as one chunk, whatever its size (``_judge_batches_as_one_chunk``).
+
+Cache integrity: a pickle runs code when it is loaded, so each cache file has a keyed hash (HMAC-SHA256) beside
+it, made with a secret key of this state folder, and a file whose hash is missing or wrong is never unpickled
+(``EstimatorCache``).
 """
 
 from __future__ import annotations
 
 import contextlib
 import hashlib
+import hmac
+import logging
+import math
+import os
 import pickle
+import secrets
+import stat
+import tempfile
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
-import numpy as np
 import pandas as pd
 
 from govern.config import ModelConfig, ProblemType
@@ -29,9 +44,16 @@ from govern.errors import EstimationError
 from govern.metrics import METRICS, metric_names, score
 from govern.results import MetricValue, ReconstructionDrift
 
-MIN_REFERENCE_DAYS = 6
-FALLBACK_REFERENCE_CHUNKS = 10
-CACHE_FORMAT = 1
+#: The fewest reference chunks thresholds are computed from (NannyML warns below 6; one chunk has no spread).
+MIN_REFERENCE_CHUNKS = 6
+#: Reference chunks when no nightly batch size is given.
+UNSIZED_REFERENCE_CHUNKS = 10
+#: Significant figures an observed batch size is rounded to before it chooses the reference chunks (and the
+#: cache key): 4,980 and 5,020 rows both give 5,000, so a feed's usual variation does not refit every night.
+OBSERVED_SIZE_FIGURES = 2
+CACHE_FORMAT = 2
+
+log = logging.getLogger(__name__)
 
 #: Reported for every model, whatever its SLA metric: catalogue names of the problem type (a test checks it).
 #: Not the whole catalogue: DLE fits one LightGBM model per metric, and msle/rmsle refuse negative values.
@@ -52,6 +74,69 @@ def metrics_for(model: ModelConfig, sla_metric: str | None) -> list[str]:
     if sla_metric and sla_metric not in metrics:
         metrics.append(sla_metric)
     return metrics
+
+
+def nightly_chunk_size(observed_rows: int, *, expected_rows: int | None = None) -> int:
+    """The batch size the reference is chunked by: ``expected_rows`` (the model's configured nightly batch
+    size) when given, else tonight's ``observed_rows`` rounded to ``OBSERVED_SIZE_FIGURES`` significant
+    figures (``round(n, 2 - digits(n))``: 4,980 -> 5,000, 1,234 -> 1,200, 87 -> 87)."""
+    if expected_rows is not None:
+        if expected_rows < 1:
+            raise EstimationError(
+                f"the expected nightly batch size must be at least 1 row; got {expected_rows} instead"
+            )
+        return int(expected_rows)
+    if observed_rows < 1:
+        raise EstimationError(
+            f"a nightly batch must hold at least 1 row to size the reference chunks by; got {observed_rows} instead"
+        )
+    digits = math.floor(math.log10(observed_rows)) + 1
+    return int(round(observed_rows, min(0, OBSERVED_SIZE_FIGURES - digits)))
+
+
+@dataclass(frozen=True)
+class ReferenceChunking:
+    """How the reference was cut for the alert thresholds: ``chunks`` chunks of ``chunk_size`` rows each (the
+    last ``reference_rows % chunk_size`` rows take no part in the thresholds), for nightly batches of
+    ``requested_size`` rows; ``note`` says why ``chunk_size`` differs from it, if it does."""
+
+    requested_size: int | None
+    chunk_size: int
+    chunks: int
+    reference_rows: int
+    note: str | None = None
+
+
+def reference_chunking(reference_rows: int, requested_size: int | None) -> ReferenceChunking:
+    """The rule: chunks of ``requested_size`` rows (``nightly_chunk_size``) when the reference holds at least
+    ``MIN_REFERENCE_CHUNKS`` of them; else ``MIN_REFERENCE_CHUNKS`` chunks of ``reference_rows //
+    MIN_REFERENCE_CHUNKS`` rows, whose thresholds are looser than those of the batch's size would be (a
+    smaller chunk's metric spreads more); ``UNSIZED_REFERENCE_CHUNKS`` equal chunks when no size is given.
+
+    Raises ``EstimationError`` for a reference of fewer than ``MIN_REFERENCE_CHUNKS`` rows or a size below 1."""
+    if reference_rows < MIN_REFERENCE_CHUNKS:
+        raise EstimationError(
+            f"the reference must hold at least {MIN_REFERENCE_CHUNKS} rows to compute alert thresholds from "
+            f"{MIN_REFERENCE_CHUNKS} chunks; got {reference_rows} instead"
+        )
+    if requested_size is None:
+        size = max(reference_rows // UNSIZED_REFERENCE_CHUNKS, 1)
+        note = (
+            f"no nightly batch size was given: the thresholds come from {reference_rows // size} equal reference "
+            f"chunks of {size} rows and hold for batches of about that size"
+        )
+        return ReferenceChunking(None, size, reference_rows // size, reference_rows, note)
+    if requested_size < 1:
+        raise EstimationError(f"the reference chunk size must be at least 1 row; got {requested_size} instead")
+    if reference_rows >= MIN_REFERENCE_CHUNKS * requested_size:
+        return ReferenceChunking(requested_size, requested_size, reference_rows // requested_size, reference_rows)
+    size = reference_rows // MIN_REFERENCE_CHUNKS
+    note = (
+        f"the reference holds {reference_rows} rows, fewer than {MIN_REFERENCE_CHUNKS} chunks of the nightly batch "
+        f"size ({requested_size} rows): the thresholds come from {MIN_REFERENCE_CHUNKS} chunks of {size} rows, "
+        f"so they are looser than thresholds for {requested_size}-row batches (a real change alerts later)"
+    )
+    return ReferenceChunking(requested_size, size, MIN_REFERENCE_CHUNKS, reference_rows, note)
 
 
 _STRINGS_LOCK = threading.Lock()
@@ -123,7 +208,8 @@ def score_reference(reference: pd.DataFrame, model: ModelConfig, estimator: Any)
 
 
 def _prepare(frame: pd.DataFrame, model: ModelConfig, *, night: str | None, with_target: bool) -> pd.DataFrame:
-    """Internal columns NannyML reads: 0/1 labels and predictions, the score, a chunking timestamp."""
+    """Internal columns NannyML reads: 0/1 labels and predictions, the score, a chunking timestamp (the
+    reference's own timestamps; ``night`` for a batch)."""
     cols = model.columns
     out = _as_object_strings(frame[cols.features].copy(), cols.features)
     if model.problem_type is ProblemType.BINARY:
@@ -135,15 +221,8 @@ def _prepare(frame: pd.DataFrame, model: ModelConfig, *, night: str | None, with
         out[Y_PRED] = frame[cols.prediction].astype("float64")
         if with_target:
             out[Y_TRUE] = frame[cols.target].astype("float64")
-    if night is not None:
-        out[CHUNK_TS] = pd.Timestamp(night)
-    else:
-        stamps = pd.to_datetime(frame[cols.timestamp])
-        if stamps.dt.normalize().nunique() >= MIN_REFERENCE_DAYS:
-            out[CHUNK_TS] = stamps.to_numpy()
-        else:  # too few days: equal chunks in row order, stamped as consecutive pseudo-days
-            chunk = np.arange(len(frame)) * FALLBACK_REFERENCE_CHUNKS // max(len(frame), 1)
-            out[CHUNK_TS] = pd.Timestamp("2000-01-01") + pd.to_timedelta(chunk, unit="D")
+    # The reference is chunked by size in timestamp order; a batch is stamped with its night, so one chunk.
+    out[CHUNK_TS] = pd.Timestamp(night) if night is not None else pd.to_datetime(frame[cols.timestamp]).to_numpy()
     return out
 
 
@@ -153,7 +232,8 @@ class ReconstructionFailed(EstimationError):
 
 @dataclass
 class FittedEstimators:
-    """NannyML calculators fitted on one model version's scored reference."""
+    """NannyML calculators fitted on one model version's scored reference, with the reference chunking their
+    alert thresholds come from (``chunking``)."""
 
     model: str
     version: str | None
@@ -163,6 +243,12 @@ class FittedEstimators:
     reconstruction: Any
     reference_metrics: dict[str, float]
     reference_reconstruction: float | None
+    chunking: ReferenceChunking
+
+    @property
+    def chunk_size(self) -> int:
+        """Rows per reference chunk the alert thresholds were computed on."""
+        return self.chunking.chunk_size
 
 
 def _nannyml() -> Any:
@@ -179,19 +265,47 @@ def _nannyml() -> Any:
     return nannyml
 
 
+def _judge_batches_as_one_chunk(calculators: tuple[Any, ...]) -> None:
+    """After the fit (thresholds, calibration and the reference's own results are computed there, and only
+    there, with the size chunker), a night's batch is chunked by its night stamp: always exactly one chunk,
+    of whatever size. A size chunker would cut a batch larger than the chunk size into several chunks
+    (``SizeBasedChunker`` keeps, drops or appends the remainder), or drop it whole."""
+    from nannyml.chunk import PeriodBasedChunker
+
+    for calculator in calculators:
+        calculator.chunker = PeriodBasedChunker(timestamp_column_name=CHUNK_TS, offset="D")
+
+
 def fit_estimators(
-    scored_reference: pd.DataFrame, model: ModelConfig, *, version: str | None, metrics: list[str]
+    scored_reference: pd.DataFrame,
+    model: ModelConfig,
+    *,
+    version: str | None,
+    metrics: list[str],
+    chunk_size: int | None = None,
 ) -> FittedEstimators:
     """Fit CBPE (binary) or DLE (regression), the realized-performance calculator and the data
-    reconstruction drift calculator on the scored reference."""
+    reconstruction drift calculator on the scored reference.
+
+    ``chunk_size`` is the nightly batch size the alert thresholds are for (``nightly_chunk_size``); the
+    reference is cut into chunks of that many rows, as NannyML's ``chunk_size=`` does, or into smaller ones
+    when it is too short for that (``reference_chunking``: the rule, recorded on the result)."""
     nml = _nannyml()
+    from nannyml.chunk import SizeBasedChunker
+
     data = _prepare(scored_reference, model, night=None, with_target=True)
     if model.problem_type is ProblemType.BINARY and data[Y_TRUE].nunique() < 2:
         raise EstimationError(
             f"model {model.name!r}: the reference target {model.columns.target!r} must hold both "
             f"classes; got only {sorted(scored_reference[model.columns.target].unique())} instead"
         )
-    common = {"timestamp_column_name": CHUNK_TS, "chunk_period": "D"}
+    try:
+        chunking = reference_chunking(len(data), chunk_size)
+    except EstimationError as exc:
+        raise EstimationError(f"model {model.name!r}: {exc}") from exc
+    # "drop": every threshold chunk has the batch's size; a small remainder chunk would only widen the spread.
+    chunker = SizeBasedChunker(chunk_size=chunking.chunk_size, incomplete="drop", timestamp_column_name=CHUNK_TS)
+    common = {"timestamp_column_name": CHUNK_TS, "chunker": chunker}
     features = model.columns.features
     with _nannyml_errors(model, "be fitted on the reference set"):
         if model.problem_type is ProblemType.BINARY:
@@ -235,6 +349,7 @@ def fit_estimators(
         # fit() already computed the reference chunks' results; calculating them again cost ~1.5 s a model
         reference_realized = realized.result.to_df(multilevel=False)
         reference_reconstruction = reconstruction.result.to_df(multilevel=False)
+        _judge_batches_as_one_chunk((estimator, realized, reconstruction))
     reference_metrics = {m: float(reference_realized[f"{m}_value"].mean()) for m in metrics}
     return FittedEstimators(
         model=model.name,
@@ -245,6 +360,7 @@ def fit_estimators(
         reconstruction=reconstruction,
         reference_metrics=reference_metrics,
         reference_reconstruction=float(reference_reconstruction["reconstruction_error_value"].mean()),
+        chunking=chunking,
     )
 
 
@@ -358,19 +474,100 @@ def metric_on_labelled(frame: pd.DataFrame, model: ModelConfig, metric: str) -> 
 # ---------------------------------------------------------------------------------------------- caching
 
 
-class EstimatorCache:
-    """Fitted calculators by (model, version, reference fingerprint, metrics): in memory, then on disk.
+#: The cache's secret key, in the folder above the cache folder (``<state>/cache/.estimator-cache.key`` for
+#: ``<state>/cache/estimators``): 32 random bytes, mode 0600, created on first use.
+CACHE_SECRET_NAME = ".estimator-cache.key"
+CACHE_SECRET_BYTES = 32
+#: Each pickle's keyed hash sits beside it: ``<key>.pkl`` and ``<key>.pkl.hmac`` (hex HMAC-SHA256).
+CACHE_TAG_SUFFIX = ".hmac"
 
-    Pickles are written atomically under the project's own state folder and read only from there.
+
+class UntrustedCacheSecret(EstimationError):
+    """The cache's secret key file exists but cannot be trusted (another owner, readable by others, a link,
+    the wrong length) or cannot be read: the disk cache is not used."""
+
+
+def _cache_secret(path: Path) -> bytes:
+    """The secret key in ``path``, created on first use: written to a private temporary file (``mkstemp``
+    makes it 0600) and hard-linked into place, so a concurrent process sees the whole key or none, and the
+    first writer wins. An existing file is trusted only if it is a regular file (not a link) of this user,
+    with no permission for group or others, holding exactly ``CACHE_SECRET_BYTES`` bytes: whoever else can
+    read it can forge cache files."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if not os.path.lexists(path):
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+        try:
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(secrets.token_bytes(CACHE_SECRET_BYTES))
+                handle.flush()
+                os.fsync(handle.fileno())
+            with contextlib.suppress(FileExistsError):  # another process created it first: read theirs
+                os.link(tmp, path)
+        finally:
+            os.unlink(tmp)
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
+    except OSError as exc:
+        raise UntrustedCacheSecret(f"{path}: the cache key must be a readable regular file; got {exc} instead") from exc
+    with os.fdopen(fd, "rb") as handle:
+        info = os.fstat(handle.fileno())
+        if not stat.S_ISREG(info.st_mode):
+            raise UntrustedCacheSecret(f"{path}: the cache key must be a regular file; got another kind instead")
+        if hasattr(os, "getuid") and info.st_uid != os.getuid():
+            raise UntrustedCacheSecret(
+                f"{path}: the cache key must belong to this user (uid {os.getuid()}); got uid {info.st_uid} instead"
+            )
+        if info.st_mode & 0o077:
+            raise UntrustedCacheSecret(
+                f"{path}: the cache key must be readable by its owner only (mode 0600); "
+                f"got mode {stat.S_IMODE(info.st_mode):04o} instead"
+            )
+        secret = handle.read(CACHE_SECRET_BYTES + 1)
+    if len(secret) != CACHE_SECRET_BYTES:
+        raise UntrustedCacheSecret(
+            f"{path}: the cache key must hold {CACHE_SECRET_BYTES} bytes; got {len(secret)} instead"
+        )
+    return secret
+
+
+class EstimatorCache:
+    """Fitted calculators by (model, version, reference fingerprint, metrics, chunk size): in memory, then on
+    disk under the project's state folder.
+
+    Loading a pickle runs whatever code it names, so a file is unpickled only if its keyed hash checks out:
+    ``put`` writes ``<folder>/<model>/<key>.pkl`` and beside it ``<key>.pkl.hmac``, the hex HMAC-SHA256 of the
+    model, the key and the pickle's bytes under the secret key in ``secret_file`` (default
+    ``<folder>/../.estimator-cache.key``, outside the cache folder; see ``_cache_secret``). ``get`` reads the
+    tag first; a missing or wrong tag, or a file that cannot be read or unpickled, is logged as a WARNING
+    naming the file and the reason, and is a cache miss: the caller refits and ``put`` overwrites the file
+    (no cache file is ever deleted). The hash binds the model and key too, so a valid file copied under
+    another key is rejected. It protects against whoever can write the cache folder but not read the key
+    file; not against this user's own account. An untrusted key file (see ``_cache_secret``) is logged once
+    and the disk cache is then not used at all (memory only) until it is fixed (``chmod 600``, or removed
+    so a new one is made, which makes every cache file a miss once).
     """
 
-    def __init__(self, folder: Path | None) -> None:
+    def __init__(self, folder: Path | None, *, secret_file: Path | None = None) -> None:
         self.folder = folder
+        if secret_file is None and folder is not None:
+            secret_file = folder.parent / CACHE_SECRET_NAME
+        self.secret_file = secret_file
         self._memory: dict[str, FittedEstimators] = {}
         self._lock = threading.Lock()
+        self._secret: bytes | None = None
+        self._secret_refused = False
 
     @staticmethod
-    def key(model: ModelConfig, version: str | None, reference_fingerprint: str, metrics: list[str]) -> str:
+    def key(
+        model: ModelConfig,
+        version: str | None,
+        reference_fingerprint: str,
+        metrics: list[str],
+        *,
+        chunk_size: int | None = None,
+    ) -> str:
+        """The cache key; ``chunk_size`` is the one passed to ``fit_estimators`` (``nightly_chunk_size``: an
+        observed size is rounded there, so a feed's usual variation keeps its key)."""
         import nannyml
 
         parts = [
@@ -381,35 +578,97 @@ class EstimatorCache:
             model.columns.model_dump_json(),
             nannyml.__version__,
             str(CACHE_FORMAT),
+            f"chunk_size={chunk_size}",
         ]
         return hashlib.sha256("|".join(parts).encode()).hexdigest()[:24]
 
+    def _path(self, model: str, key: str) -> Path:
+        assert self.folder is not None
+        return self.folder / model / f"{key}.pkl"
+
+    def _secret_key(self) -> bytes | None:
+        """The secret key, read once; None (the disk cache off) when it cannot be trusted, logged once."""
+        with self._lock:
+            if self._secret is not None or self._secret_refused:
+                return self._secret
+            assert self.secret_file is not None
+            try:
+                self._secret = _cache_secret(self.secret_file)
+            except (UntrustedCacheSecret, OSError) as exc:
+                self._secret_refused = True
+                log.warning("estimator cache: not using the files under %s: %s", self.folder, exc)
+            return self._secret
+
+    @staticmethod
+    def _tag(secret: bytes, model: str, key: str, payload: bytes) -> str:
+        mac = hmac.new(secret, f"govern-estimator-cache|{model}|{key}|".encode(), hashlib.sha256)
+        mac.update(payload)
+        return mac.hexdigest()
+
     def get(self, key: str, model: str) -> FittedEstimators | None:
+        """The fitted estimators under ``key``, or None (a miss: refit and ``put``)."""
         with self._lock:
             if key in self._memory:
                 return self._memory[key]
         if self.folder is None:
             return None
-        path = self.folder / model / f"{key}.pkl"
+        path = self._path(model, key)
         if not path.is_file():
             return None
-        try:
-            fitted: FittedEstimators = pickle.loads(path.read_bytes())
-        except Exception:  # a stale or truncated cache entry is refitted, never trusted
-            path.unlink(missing_ok=True)
+        secret = self._secret_key()
+        if secret is None:
             return None
-        with self._lock:
-            self._memory[key] = fitted
+        fitted = self._load_verified(path, secret, model, key)
+        if fitted is not None:
+            with self._lock:
+                self._memory[key] = fitted
         return fitted
 
+    def _load_verified(self, path: Path, secret: bytes, model: str, key: str) -> FittedEstimators | None:
+        tag_path = path.with_name(path.name + CACHE_TAG_SUFFIX)
+        reason: str | None = None
+        try:
+            payload = path.read_bytes()
+            tag = tag_path.read_text(encoding="ascii").strip() if tag_path.is_file() else None
+        except (OSError, UnicodeDecodeError) as exc:
+            reason = f"it could not be read ({type(exc).__name__}: {exc})"
+        else:
+            if tag is None:
+                reason = f"its integrity tag {tag_path.name} is missing"
+            elif not hmac.compare_digest(tag, self._tag(secret, model, key, payload)):
+                reason = f"its content does not match its integrity tag {tag_path.name} (changed or truncated)"
+        if reason is None:
+            try:
+                fitted = pickle.loads(payload)  # verified: written by put() with this state folder's key
+            except Exception as exc:  # a verified file that still fails (e.g. a library change): refit it
+                reason = f"it could not be unpickled ({type(exc).__name__}: {exc})"
+            else:
+                if isinstance(fitted, FittedEstimators) and fitted.model == model:
+                    return fitted
+                reason = f"it holds a {type(fitted).__name__}, not the fitted estimators of model {model!r}"
+        log.warning(
+            "estimator cache file %s not loaded: %s; the estimators are refitted and the file overwritten",
+            path,
+            reason,
+        )
+        return None
+
     def put(self, key: str, fitted: FittedEstimators) -> None:
+        """Keep ``fitted`` in memory and, with its integrity tag, on disk (replacing any file under ``key``)."""
         with self._lock:
             self._memory[key] = fitted
         if self.folder is None:
             return
-        from govern.data import write_bytes_atomic
+        secret = self._secret_key()
+        if secret is None:
+            return
+        from govern.data import write_atomic, write_bytes_atomic
 
-        write_bytes_atomic(self.folder / fitted.model / f"{key}.pkl", pickle.dumps(fitted))
+        path = self._path(fitted.model, key)
+        payload = pickle.dumps(fitted)
+        # the pickle first: a crash in between leaves a stale tag, a logged miss, never a trusted wrong file
+        write_bytes_atomic(path, payload)
+        write_atomic(path.with_name(path.name + CACHE_TAG_SUFFIX), self._tag(secret, fitted.model, key, payload))
 
 
 # ---------------------------------------------------------------------------------------------- fitting pool
@@ -438,11 +697,18 @@ class Fitter:
         self._pool = WorkerPool(workers, initializer=_start_fit_worker)
 
     def fit(
-        self, scored_reference: pd.DataFrame, model: ModelConfig, *, version: str | None, metrics: list[str]
+        self,
+        scored_reference: pd.DataFrame,
+        model: ModelConfig,
+        *,
+        version: str | None,
+        metrics: list[str],
+        chunk_size: int | None = None,
     ) -> FittedEstimators:
+        """``fit_estimators`` in a worker process."""
         what = f"model {model.name!r}: fitting its estimators"
         fitted: FittedEstimators = self._pool.run(
-            what, fit_estimators, scored_reference, model, version=version, metrics=metrics
+            what, fit_estimators, scored_reference, model, version=version, metrics=metrics, chunk_size=chunk_size
         )
         return fitted
 
