@@ -17,12 +17,13 @@ from typing import Any, cast
 from prefect import flow, get_run_logger
 from prefect.futures import PrefectFuture, wait
 from prefect.runtime import flow_run
+from prefect.states import Failed
 from prefect.task_runners import ThreadPoolTaskRunner
 from prefect.utilities.annotations import quote
 
 from govern.config import Fleet, ModelConfig, load_fleet
 from govern.night import govern_night
-from govern.pipeline import ModelInputs, RunContext, StageFailure
+from govern.pipeline import ModelInputs, RunContext, StageFailure, error_result, stage_error
 from govern.results import FleetSummary, ModelNightResult, RunInfo
 from tasks.record import publish_fleet_summary
 from tasks.stages import assess_model, load_inputs
@@ -79,7 +80,22 @@ class PrefectExecutor:
             wait([loads[model.name]])
             loaded = cast(ModelInputs | StageFailure, quote(_loaded(loads[model.name])))
             assessed.append(assess_model.submit(shared, model, night, loaded, run))
-        return [future.result() for future in assessed]
+        wait(assessed)
+        return [_assessed(future, model, night, run) for future, model in zip(assessed, models, strict=True)]
+
+
+def _assessed(
+    future: PrefectFuture[ModelNightResult], model: ModelConfig, night: str, run: RunInfo
+) -> ModelNightResult:
+    """The model's result; ``govern_model`` never raises, so a failed task is Prefect's own trouble (its API,
+    a crashed thread): still only that model's error."""
+    state = future.state
+    if state.is_completed():
+        return future.result()
+    error = state.result(raise_on_failure=False)
+    if not isinstance(error, BaseException):
+        error = RuntimeError(f"assess did not complete: {state.name}: {state.message}")
+    return error_result(model.name, night, stage_error("assess", error), run)
 
 
 def _govern(ctx: RunContext, night: str, models: list[str] | None) -> FleetSummary:
@@ -108,16 +124,29 @@ def _log_summary(summary: FleetSummary) -> None:
             )
 
 
+def _final_state(summaries: list[FleetSummary], data: Any) -> Any:
+    """What the flow run ends in: its data as it is when every model was assessed; a Failed state carrying the
+    same data, and saying which models are in error, when any is, so that the scheduler (and the Automations a
+    platform team hangs on it) see the truth. Call the flow with ``return_state=True`` to get the data either
+    way (``state.result(raise_on_failure=False)``)."""
+    in_error = sorted({f"{line.model} ({s.night})" for s in summaries for line in s.models if line.status == "error"})
+    if not in_error:
+        return data
+    shown = ", ".join(in_error[:10]) + (f" and {len(in_error) - 10} more" if len(in_error) > 10 else "")
+    return Failed(message=f"{len(in_error)} model-night(s) in error: {shown}; the others were assessed", data=data)
+
+
 @flow(name="nightly-governance", task_runner=_THREADS, log_prints=True)
 def nightly(
     fleet_path: Path = DEFAULT_FLEET, night: dt.date | None = None, models: list[str] | None = None
 ) -> dict[str, Any]:
-    """Govern every model of the fleet for one night (default: yesterday, UTC)."""
+    """Govern every model of the fleet for one night (default: yesterday, UTC). Ends Failed, with the summary
+    as its data, when any model is in error."""
     night = night or (dt.datetime.now(dt.UTC).date() - dt.timedelta(days=1))
     fleet = load_fleet(fleet_path, strict=False)
     with contextlib.closing(open_context(fleet)) as ctx:
         summary = _govern(ctx, night.isoformat(), models)
-    return summary.to_dict()
+    return cast(dict[str, Any], _final_state([summary], summary.to_dict()))
 
 
 @flow(name="backfill-governance", task_runner=_THREADS, log_prints=True)
@@ -128,7 +157,8 @@ def backfill(
     models: list[str] | None = None,
 ) -> list[dict[str, Any]]:
     """Govern a range of nights in order, in one flow run (history for a new fleet, or a replay after a fix).
-    Each night is recorded exactly as ``nightly`` would record it."""
+    Each night is recorded exactly as ``nightly`` would record it; ends Failed (with the summaries as its data)
+    when any model was in error on any night."""
     if start is None or end is None or end < start:
         raise ValueError(f"backfill needs start <= end; got start={start}, end={end} instead")
     fleet = load_fleet(fleet_path, strict=False)
@@ -136,6 +166,6 @@ def backfill(
     with contextlib.closing(open_context(fleet)) as ctx:
         night = start
         while night <= end:
-            summaries.append(_govern(ctx, night.isoformat(), models).to_dict())
+            summaries.append(_govern(ctx, night.isoformat(), models))
             night += dt.timedelta(days=1)
-    return summaries
+    return cast(list[dict[str, Any]], _final_state(summaries, [s.to_dict() for s in summaries]))

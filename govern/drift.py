@@ -42,6 +42,9 @@ Definitions (reference sample ``x`` of ``n1`` non-null values, current sample ``
   threshold in ``DriftThresholds``; a ``None`` threshold or a ``None`` measure is not judged. ``exceeded`` names
   the measures that were over, in that order. P-values never decide: with a million rows a KS test finds
   differences nobody cares about.
+* **judged**: false when either side has fewer non-null rows than ``DriftThresholds.min_rows`` (the rulebook's
+  ``drift.min_rows``, 500 by default): the measures are still reported, but a column that small gets no verdict
+  (noise alone crosses the limits there: a 1-row batch would flag every column).
 
 Kinds: a numeric dtype (not bool) is "numeric" unless the column is listed as categorical; bool, string,
 category and object dtypes are "categorical". Datetimes are refused (their drift against a past reference is
@@ -465,10 +468,14 @@ def _record(
     current_nulls: int,
     **measures: float | None,
 ) -> ColumnDrift:
+    gate = rulebook.spec("drift", "min_rows")
+    judged = thresholds.min_rows is None or (
+        gate.gate_met(n_current, thresholds.min_rows) and gate.gate_met(n_reference, thresholds.min_rows)
+    )
     exceeded = tuple(
         measure
         for measure in _EFFECT_SIZES
-        if rulebook.spec("drift", f"max_{measure}").breached(measures[measure], getattr(thresholds, measure))
+        if judged and rulebook.spec("drift", f"max_{measure}").breached(measures[measure], getattr(thresholds, measure))
     )
     return ColumnDrift(
         column=name,
@@ -479,6 +486,7 @@ def _record(
         null_fraction_current=current_nulls / (n_current + current_nulls),
         drifted=bool(exceeded),
         exceeded=exceeded,
+        judged=judged,
         **measures,
     )
 

@@ -233,3 +233,30 @@ def score(name: str, *, y_true: ArrayLike, y_pred: ArrayLike, y_score: ArrayLike
     if not keep.any():
         return None
     return entry.compute(truth[keep], values[keep])
+
+
+#: A target within this share of the typical |target| of zero makes a relative error unbounded.
+NEAR_ZERO = 1e-3
+
+
+def undefined_on(name: str, y_true: ArrayLike) -> str | None:
+    """Why ``name`` is undefined or meaningless on targets ``y_true`` (None when it is fine): MAPE divides by
+    the target, so targets near zero (within ``NEAR_ZERO`` of the median |target|) make it explode (8.7e12 was
+    seen); MSLE and RMSLE take the log of 1 + target, which negative targets break."""
+    if name not in ("mape", "msle", "rmsle"):
+        return None
+    values = np.asarray(y_true, dtype="float64")
+    values = values[~np.isnan(values)]
+    if values.size == 0:
+        return "no labelled rows"
+    if name == "mape":
+        scale = float(np.median(np.abs(values)))
+        near = int((np.abs(values) <= NEAR_ZERO * scale).sum()) if scale > 0 else int(values.size)
+        if near:
+            return (
+                f"MAPE divides by the target and {near} of {values.size} targets are within {NEAR_ZERO:g} x the "
+                f"median |target| of zero: relative errors are unbounded there"
+            )
+    if name in ("msle", "rmsle") and bool((values < 0).any()):
+        return f"{name.upper()} takes log(1 + target) and {int((values < 0).sum())} targets are negative"
+    return None

@@ -82,5 +82,11 @@ def govern_night(
     summary = FleetSummary.of(
         night, list(tonight.values()), run.model_copy(update={"seconds": round(time.perf_counter() - started, 3)})
     )
-    ctx.store.write_fleet(summary)
+    try:
+        ctx.store.write_fleet(summary)
+    except OSError as exc:  # the models' results are written; without its summary the night must fail, clearly
+        raise ResultError(
+            f"the fleet summary of {night} must be written to {ctx.store.location(night)}; "
+            f"got {type(exc).__name__}: {exc}"
+        ) from exc
     return summary

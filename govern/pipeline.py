@@ -31,7 +31,10 @@ from govern.results import (
     DriftResult,
     DriftThresholds,
     Evidence,
+    Finding,
+    MetricValue,
     ModelNightResult,
+    NotJudged,
     PerformanceResult,
     ReconstructionDrift,
     RunInfo,
@@ -54,23 +57,27 @@ STAGES = ("load", "validate", "estimate", "drift", "fairness", "segments")
 
 @dataclass(frozen=True)
 class ModelInputs:
-    """Everything one model's night reads: tonight's batch, the scored reference, late labels if any."""
+    """Everything one model's night reads: tonight's batch (None when it did not arrive: a freshness finding,
+    not an error), the reference scored by the serving version, and the late labels if any."""
 
     model: ModelConfig
     night: str
-    batch: pd.DataFrame
+    batch: pd.DataFrame | None
     reference: pd.DataFrame
     model_version: str | None
     labelled: pd.DataFrame | None = None
     labelled_night: str | None = None
     notes: tuple[str, ...] = ()
     load_seconds: float = 0.0
+    missing_batch: str | None = None
+    """Where tonight's batch was expected, when it was not there."""
 
     def evidence(self) -> Evidence:
         """The evidence the load itself gives: what served, how many rows, which labelled batch."""
         return Evidence(
             model_version=self.model_version,
-            rows=len(self.batch),
+            rows=None if self.batch is None else len(self.batch),
+            missing_batch=self.missing_batch,
             labelled_night=self.labelled_night if self.labelled is not None else None,
             labelled_rows=len(self.labelled) if self.labelled is not None else None,
             notes=self.notes,
@@ -89,7 +96,13 @@ class Fitting(Protocol):
     """Fits NannyML's estimators (``govern.estimation.Fitter``: in worker processes)."""
 
     def fit(
-        self, scored_reference: pd.DataFrame, model: ModelConfig, *, version: str | None, metrics: list[str]
+        self,
+        scored_reference: pd.DataFrame,
+        model: ModelConfig,
+        *,
+        version: str | None,
+        metrics: list[str],
+        chunk_size: int | None = None,
     ) -> FittedEstimators: ...
 
     def close(self) -> None: ...
@@ -116,6 +129,7 @@ class RunContext:
     fitter: Fitting | None = None  # default: fit in this process
     _raw_references: dict[str, tuple[pd.DataFrame, LabelSet | None]] = field(default_factory=dict)
     _references: dict[tuple[str, str], pd.DataFrame] = field(default_factory=dict)
+    _failed_fits: dict[str, GovernanceError] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     def rules(self, model: ModelConfig) -> EffectiveRules:
@@ -200,14 +214,13 @@ def _read_batch(ctx: RunContext, model: ModelConfig, night: str, labels: LabelSe
 
 def load_inputs(ctx: RunContext, model: ModelConfig, night: str) -> ModelInputs:
     """Read tonight's batch, resolve the serving version, score the reference, join late labels; every table is
-    checked against the model's data contract (``govern.contracts``) as it is read."""
+    checked against the model's data contract (``govern.contracts``) as it is read.
+
+    A batch that did not arrive is not an error: the feed is late or stopped, which the judgement reports as a
+    freshness finding, and the labels that arrived tonight for an earlier batch are still evaluated."""
     path = ctx.fleet.data_path(model.data.batches, night)
-    if not exists(path):  # the commonest failure, named before the reference is read
-        raise DataError(f"model {model.name!r}: batch of {night}: file {path} must exist; it does not")
-    _, labels = _reference(ctx, model)
-    batch = _read_batch(ctx, model, night, labels)
-    version, notes = serving_version(batch, model, ctx.registry)
-    reference = load_reference(ctx, model, version)
+    raw_reference, labels = _reference(ctx, model)
+    batch = _read_batch(ctx, model, night, labels) if exists(path) else None
 
     labelled = labelled_night = None
     if model.data.labels is not None:
@@ -218,7 +231,24 @@ def load_inputs(ctx: RunContext, model: ModelConfig, night: str) -> ModelInputs:
             labelled = join_labels(ctx, model, labelled_night, labels_path, labels)
         else:
             labelled_night = None
-    return ModelInputs(model, night, batch, reference, version, labelled, labelled_night, notes)
+    served = batch if batch is not None else labelled
+    if served is None:  # nothing arrived: nothing to score the reference for
+        return ModelInputs(model, night, None, raw_reference, None, missing_batch=path)
+    version, notes = serving_version(served, model, ctx.registry)
+    if batch is None:
+        notes = (*notes, f"no batch tonight; the labelled batch of {labelled_night} was served by version {version}")
+    reference = load_reference(ctx, model, version)
+    return ModelInputs(
+        model,
+        night,
+        batch,
+        reference,
+        version,
+        labelled,
+        labelled_night,
+        notes,
+        missing_batch=None if batch is not None else path,
+    )
 
 
 def join_labels(
@@ -245,6 +275,8 @@ def validate_stage(ctx: RunContext, inputs: ModelInputs, evidence: Evidence) -> 
     from govern.suites import load_suite
     from govern.validation import validate_batch
 
+    if inputs.batch is None:
+        return evidence
     path = ctx.fleet.expectations_dir / f"{inputs.model.suite_name}.json"
     suite = load_suite(path)
     if ctx.validator is not None:
@@ -256,16 +288,32 @@ def validate_stage(ctx: RunContext, inputs: ModelInputs, evidence: Evidence) -> 
 
 def fitted_estimators(ctx: RunContext, inputs: ModelInputs) -> FittedEstimators:
     """NannyML's estimators for the serving version, from the cache or fitted now (and cached)."""
-    from govern.estimation import EstimatorCache, fit_estimators, metrics_for
+    from govern.estimation import EstimatorCache, fit_estimators, metrics_for, nightly_chunk_size
 
     model = inputs.model
     metrics = metrics_for(model, ctx.rules(model).value("performance", "metric"))
     fingerprint = _fingerprint(ctx.fleet.data_path(model.data.reference))
-    key = EstimatorCache.key(model, inputs.model_version, fingerprint, metrics)
+    served = inputs.batch if inputs.batch is not None else inputs.labelled  # no batch tonight: the labelled one
+    chunk_size = nightly_chunk_size(
+        len(served) if served is not None else 0, expected_rows=model.data.expected_batch_rows
+    )
+    key = EstimatorCache.key(model, inputs.model_version, fingerprint, metrics, chunk_size=chunk_size)
+    with ctx._lock:
+        failed = ctx._failed_fits.get(key)
+    if failed is not None:  # one failed fit a night is enough: the drift stage must not pay for it again
+        raise failed
     fitted = ctx.estimator_cache.get(key, model.name)
     if fitted is None:
         fit = fit_estimators if ctx.fitter is None else ctx.fitter.fit
-        fitted = fit(inputs.reference, model, version=inputs.model_version, metrics=metrics)
+        try:
+            fitted = fit(inputs.reference, model, version=inputs.model_version, metrics=metrics, chunk_size=chunk_size)
+        except GovernanceError as exc:
+            from govern.workers import WorkerDied
+
+            if not isinstance(exc, WorkerDied):  # a dead worker is the machine's trouble; the next fit may work
+                with ctx._lock:
+                    ctx._failed_fits[key] = exc
+            raise
         ctx.estimator_cache.put(key, fitted)
     return fitted
 
@@ -276,8 +324,12 @@ def estimate_stage(ctx: RunContext, inputs: ModelInputs, evidence: Evidence) -> 
     from govern.estimation import estimate_performance, realized_performance
 
     model = inputs.model
+    if inputs.model_version is None:  # neither a batch nor labels tonight
+        return evidence
     fitted = fitted_estimators(ctx, inputs)
-    estimated = estimate_performance(fitted, inputs.batch, model, night=inputs.night)
+    estimated: tuple[Any, ...] = ()
+    if inputs.batch is not None:
+        estimated = estimate_performance(fitted, inputs.batch, model, night=inputs.night)
     realized: tuple[Any, ...] = ()
     if inputs.labelled is not None and inputs.labelled_night is not None and len(inputs.labelled):
         realized = realized_performance(fitted, inputs.labelled, model, batch_night=inputs.labelled_night)
@@ -286,8 +338,36 @@ def estimate_stage(ctx: RunContext, inputs: ModelInputs, evidence: Evidence) -> 
         "roc_auc" if model.problem_type.is_classification else ctx.rules(model).value("performance", "metric")
     )
     comparison = compare_with_previous_version(ctx, inputs, comparison_metric)
-    performance = PerformanceResult(metrics=estimated + realized, version_comparison=comparison)
+    performance = PerformanceResult(
+        metrics=_reported(ctx.rules(model), estimated + realized, inputs),
+        version_comparison=comparison,
+        reference_chunk_rows=fitted.chunk_size,
+        notes=(fitted.chunking.note,) if fitted.chunking.note else (),
+    )
     return evidence.model_copy(update={"performance": performance})
+
+
+def _reported(rules: EffectiveRules, values: tuple[MetricValue, ...], inputs: ModelInputs) -> tuple[MetricValue, ...]:
+    """The metrics the result reports: the SLA metric and those a policy asks for (``performance.report``),
+    each null with its reason where it is undefined or meaningless on the data (the estimate is judged
+    against the reference's targets, the realized figure against the labels')."""
+    from govern.metrics import undefined_on
+
+    sla, extra = rules.value("performance", "metric"), rules.value("performance", "report") or ()
+    wanted = {str(m) for m in (sla, *extra) if m is not None}
+    target = inputs.model.columns.target
+    out = []
+    for value in values:
+        if value.metric not in wanted:
+            continue
+        truth = inputs.labelled if value.kind == "realized" else inputs.reference
+        reason = undefined_on(value.metric, truth[target]) if truth is not None and target in truth else None
+        if reason is None and value.value is None:
+            reason = f"NannyML gives no {value.kind} {value.metric} for this batch (e.g. it holds a single class)"
+        if reason is not None:
+            value = value.model_copy(update={"value": None, "lower": None, "upper": None, "reason": reason})
+        out.append(value)
+    return tuple(out)
 
 
 def compare_with_previous_version(ctx: RunContext, inputs: ModelInputs, metric: str | None) -> VersionComparison | None:
@@ -327,6 +407,8 @@ def drift_stage(ctx: RunContext, inputs: ModelInputs, evidence: Evidence) -> Evi
     from govern.drift import drift_report
     from govern.estimation import ReconstructionFailed, reconstruction_drift
 
+    if inputs.batch is None:
+        return evidence
     rules = ctx.rules(inputs.model)
     c = inputs.model.columns
     empty = [col for col in c.features if inputs.batch[col].isna().all()]
@@ -340,6 +422,7 @@ def drift_stage(ctx: RunContext, inputs: ModelInputs, evidence: Evidence) -> Evi
             jensen_shannon=rules.value("drift", "max_jensen_shannon"),
             psi=rules.value("drift", "max_psi"),
             wasserstein=rules.value("drift", "max_wasserstein"),
+            min_rows=rules.value("drift", "min_rows"),
         ),
     )
     outputs = [c.prediction, *([c.score] if c.score else [])]
@@ -350,10 +433,21 @@ def drift_stage(ctx: RunContext, inputs: ModelInputs, evidence: Evidence) -> Evi
         columns=outputs,
         categorical=categorical,
         thresholds=DriftThresholds(
-            jensen_shannon=rules.value("drift", "max_prediction_jensen_shannon"), psi=None, wasserstein=None
+            jensen_shannon=rules.value("drift", "max_prediction_jensen_shannon"),
+            psi=None,
+            wasserstein=None,
+            min_rows=rules.value("drift", "min_rows"),
         ),
     )
-    unmeasured = tuple(Unmeasured(column=col, reason="entirely null in tonight's batch") for col in empty)
+    unmeasured = tuple(
+        Unmeasured(
+            column=col,
+            reason="entirely null in tonight's batch",
+            null_fraction_reference=float(inputs.reference[col].isna().mean()),
+            null_fraction_current=1.0,
+        )
+        for col in empty
+    )
     multivariate: ReconstructionDrift | None = None
     notes: tuple[str, ...] = ()
     try:
@@ -390,10 +484,17 @@ def fairness_stage(ctx: RunContext, inputs: ModelInputs, evidence: Evidence) -> 
         "min_group_size": int(rules.value("fairness", "min_group_size")),
         "intersectional": bool(rules.value("fairness", "intersectional")),
     }
-    tonight = fairness_report(inputs.batch, **common)
+    tonight = None
+    if inputs.batch is not None:
+        tonight = fairness_report(inputs.batch, what=f"model {model.name!r}: batch of {inputs.night}", **common)
     labelled = None
     if inputs.labelled is not None and len(inputs.labelled):
-        labelled = fairness_report(inputs.labelled, label=c.target, **common)
+        labelled = fairness_report(
+            inputs.labelled,
+            label=c.target,
+            what=f"model {model.name!r}: labelled batch of {inputs.labelled_night}",
+            **common,
+        )
     return evidence.model_copy(update={"fairness": tonight, "labelled_fairness": labelled})
 
 
@@ -402,7 +503,7 @@ def segments_stage(ctx: RunContext, inputs: ModelInputs, evidence: Evidence) -> 
     from govern.segments import segment_stats
 
     model, c = inputs.model, inputs.model.columns
-    if not c.api_client or not model.problem_type.is_classification:
+    if not c.api_client or not model.problem_type.is_classification or inputs.batch is None:
         return evidence
     segments = segment_stats(
         inputs.batch,
@@ -455,13 +556,17 @@ def _isolated(stage: str, function: Callable[..., Any], *args: Any) -> tuple[Any
     return value, time.perf_counter() - started
 
 
+def _verdict(rules: EffectiveRules, evidence: Evidence) -> tuple[tuple[Finding, ...], tuple[NotJudged, ...]]:
+    from govern import policy
+
+    return policy.judge(rules, evidence), policy.not_judged(rules, evidence)
+
+
 def assess_model(
     ctx: RunContext, model: ModelConfig, night: str, loaded: ModelInputs | StageFailure, run: RunInfo | None = None
 ) -> ModelNightResult:
     """Every analysis stage on the loaded inputs, each isolated (a failure is recorded and the others run),
     then the judgement, itself isolated. A failed load is recorded as such, with the analyses skipped."""
-    from govern.policy import judge
-
     errors: list[StageError] = []
     timings: dict[str, float] = {}
     if isinstance(loaded, StageFailure):
@@ -481,12 +586,15 @@ def assess_model(
             else:
                 evidence = outcome
     rules = ctx.rules(model)
-    findings, seconds = _isolated("judge", judge, rules, evidence)
+    verdict, seconds = _isolated("judge", _verdict, rules, evidence)
     timings["judge"] = round(seconds, 4)
-    if isinstance(findings, StageFailure):
-        errors.append(findings.to_stage_error())
-        findings = ()
-    status: Status = "error" if errors else ("findings" if findings else "healthy")
+    findings: tuple[Finding, ...] = ()
+    unjudged: tuple[NotJudged, ...] = ()
+    if isinstance(verdict, StageFailure):
+        errors.append(verdict.to_stage_error())
+    else:
+        findings, unjudged = verdict
+    status: Status = "error" if errors else "findings" if findings else "incomplete" if unjudged else "healthy"
     return ModelNightResult(
         model=model.name,
         night=night,
@@ -496,6 +604,7 @@ def assess_model(
         owner=model.owner.email,
         evidence=evidence,
         findings=findings,
+        not_judged=unjudged,
         errors=tuple(errors),
         rules=AppliedRule.all_from(rules),
         timings=timings,

@@ -11,7 +11,7 @@ from __future__ import annotations
 from govern import rulebook
 from govern.config import EffectiveRules, Severity
 from govern.metrics import metric as metric_entry
-from govern.results import Evidence, Fault, Finding, MetricValue, VersionComparison
+from govern.results import Evidence, Fault, Finding, MetricValue, NotJudged, VersionComparison
 
 
 def _fmt(value: float | None) -> str:
@@ -46,7 +46,7 @@ class _Judge:
                 check=check,
                 subject=subject,
                 measured=measured,
-                threshold=float(threshold.value),
+                threshold=threshold.number,
                 comparison=">=" if kind == "floor" else "<=",
                 severity=self.rules.severity(section),
                 fault=fault,
@@ -65,6 +65,27 @@ class _Judge:
 
     # ------------------------------------------------------------------ data quality
     def data_quality(self) -> None:
+        if self.evidence.missing_batch is not None:
+            self.findings.append(
+                Finding(
+                    check="data_quality.batch_missing",
+                    subject="batch",
+                    measured=None,
+                    threshold=None,
+                    comparison="present",
+                    severity=self.rules.severity("data_quality"),
+                    fault="data",
+                    policy="data.batches",
+                    message=f"tonight's batch did not arrive ({self.evidence.missing_batch}): the feed is late or "
+                    f"stopped; tonight's checks were not made"
+                    + (
+                        f", the labels of {self.evidence.labelled_night} were still judged"
+                        if self.evidence.labelled_night
+                        else ""
+                    ),
+                )
+            )
+        self._null_fractions()
         validation = self.evidence.validation
         if validation is None:
             return
@@ -89,7 +110,7 @@ class _Judge:
                     check="data_quality.critical_expectation" if outcome.critical else "data_quality.expectation",
                     subject=subject,
                     measured=outcome.unexpected_fraction,
-                    threshold=float(tolerance.value) if judged_by_tolerance and tolerance else None,
+                    threshold=tolerance.number if judged_by_tolerance and tolerance else None,
                     comparison="<=" if judged_by_tolerance else "passes",
                     severity=severity,
                     fault="data",
@@ -107,6 +128,31 @@ class _Judge:
                     ),
                 )
             )
+
+    def _null_fractions(self) -> None:
+        """A feature that lost values since the reference: a feed or a join breaking, whatever the drift says."""
+        drift = self.evidence.drift
+        if drift is None:
+            return
+        fractions: list[tuple[str, float | None, float | None]] = [
+            (c.column, c.null_fraction_reference, c.null_fraction_current) for c in drift.features.columns
+        ]
+        fractions += [(u.column, u.null_fraction_reference, u.null_fraction_current) for u in drift.features.unmeasured]
+        for column, before, now in fractions:
+            if before is None or now is None:
+                continue
+            rise = now - before
+            if self.breach("data_quality", "max_null_fraction_increase", rise):
+                self.add(
+                    section="data_quality",
+                    check="data_quality.null_fraction",
+                    subject=column,
+                    measured=rise,
+                    threshold_name="max_null_fraction_increase",
+                    fault="data",
+                    message=f"feature {column} is null in {now:.1%} of tonight's rows against {before:.1%} in the "
+                    f"reference (+{rise:.1%})",
+                )
 
     # ------------------------------------------------------------------ performance
     def performance(self) -> None:
@@ -191,7 +237,7 @@ class _Judge:
             for column in drifted:
                 self._drifted_column(column.column, column.jensen_shannon, column.psi, column.wasserstein)
         for column in result.prediction.columns if result.prediction is not None else ():
-            if self.breach("drift", "max_prediction_jensen_shannon", column.jensen_shannon):
+            if column.judged and self.breach("drift", "max_prediction_jensen_shannon", column.jensen_shannon):
                 self.add(
                     section="drift",
                     check="drift.prediction",
@@ -292,10 +338,9 @@ class _Judge:
 
     def _fairness_rule(self, attribute: str, name: str, measured: float | None, what: str, where: str) -> None:
         if self.breach("fairness", name, measured):
-            check = name.removeprefix("min_").removeprefix("max_")
             self.add(
                 section="fairness",
-                check=f"fairness.{check}",
+                check=rulebook.check_fired_by("fairness", name),
                 subject=attribute,
                 measured=measured,
                 threshold_name=name,
@@ -335,6 +380,84 @@ class _Judge:
                         f"predicted positive, {ratio:.1f}x the reference rate "
                         f"{stats.reference_positive_rate:.1%}",
                     )
+
+
+def not_judged(rules: EffectiveRules, evidence: Evidence) -> tuple[NotJudged, ...]:
+    """The checks in force that got no verdict tonight, each with its reason: a model is never called healthy
+    on checks that were not made. (A stage that failed is an error of its own, not listed here.)"""
+    out: list[NotJudged] = []
+    if evidence.missing_batch is not None:
+        out.append(
+            NotJudged(
+                section="data_quality",
+                subject="batch",
+                reason="no batch tonight: validation, "
+                "estimated performance, drift, fairness and segments of tonight were not made",
+            )
+        )
+    sla = rules.value("performance", "metric")
+    if sla is not None and evidence.performance is not None and evidence.missing_batch is None:
+        estimated = evidence.performance.get(str(sla), "estimated")
+        if estimated is None or estimated.value is None:
+            out.append(
+                NotJudged(
+                    section="performance",
+                    subject=str(sla),
+                    reason=f"the estimated {sla} of tonight's batch is undefined (e.g. a single class)",
+                )
+            )
+    if evidence.drift is not None:
+        outputs = evidence.drift.prediction.columns if evidence.drift.prediction else ()
+        judged_outputs = rules.get("drift", "max_prediction_jensen_shannon") is not None
+        small = [c for c in (*evidence.drift.features.columns, *(outputs if judged_outputs else ())) if not c.judged]
+        if small:
+            gate = rules.value("drift", "min_rows")
+            shown = ", ".join(f"{c.column} ({c.n_current})" for c in small[:5]) + (" ..." if len(small) > 5 else "")
+            out.append(
+                NotJudged(
+                    section="drift",
+                    subject=", ".join(c.column for c in small),
+                    reason=f"fewer than drift.min_rows {gate} non-null rows: {shown}",
+                )
+            )
+    out += _fairness_not_judged(rules, evidence)
+    return tuple(out)
+
+
+_TONIGHT = ("min_impact_ratio", "max_demographic_parity_difference")
+_LABELLED = (
+    "max_equal_opportunity_difference",
+    "max_equalized_odds_difference",
+    "max_fpr_difference",
+    "max_fnr_difference",
+)
+
+
+def _fairness_not_judged(rules: EffectiveRules, evidence: Evidence) -> list[NotJudged]:
+    """Attributes a fairness limit in force could not judge: fewer than two groups large enough."""
+    out = []
+    include_intersections = bool(rules.value("fairness", "intersectional"))
+    gate = rules.value("fairness", "min_group_size")
+    for report, limits, where in (
+        (evidence.fairness, _TONIGHT, "tonight's batch"),
+        (evidence.labelled_fairness, _LABELLED, "the labelled batch"),
+    ):
+        if report is None or not any(rules.get("fairness", name) is not None for name in limits):
+            continue
+        for summary in report.attributes:
+            if summary.intersectional and not include_intersections:
+                continue
+            if summary.n_groups_judged < 2:
+                sizes = ", ".join(f"{g.group} {g.n}" for g in report.groups if g.attribute == summary.attribute)
+                out.append(
+                    NotJudged(
+                        section="fairness",
+                        subject=summary.attribute,
+                        reason=f"{summary.n_groups_judged} of {summary.n_groups} groups of {where} have "
+                        f"at least fairness.min_group_size {gate} rows ({sizes[:200]}): no verdict",
+                    )
+                )
+    return out
 
 
 def judge(rules: EffectiveRules, evidence: Evidence) -> tuple[Finding, ...]:

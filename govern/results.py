@@ -100,6 +100,8 @@ class Versioned(Record):
         if not isinstance(data, dict):
             raise ResultError(f"{source}: must be a JSON object; got {type(data).__name__} instead")
         _check_version(str(data.get("schema_version", "<none>")), source)
+        # read into this version's types (an older minor's missing fields take their defaults), so it says so
+        data["schema_version"] = SCHEMA_VERSION
         try:
             return cls.model_validate(data)
         except ValidationError as exc:
@@ -137,6 +139,8 @@ class DriftThresholds(Record):
     jensen_shannon: Num = Field(default_factory=lambda: _default("drift", "max_jensen_shannon"))
     psi: Num = Field(default_factory=lambda: _default("drift", "max_psi"))
     wasserstein: Num = Field(default_factory=lambda: _default("drift", "max_wasserstein"))
+    min_rows: int | None = Field(default_factory=lambda: _gate("drift", "min_rows"))
+    """Fewer non-null rows than this in the current data (or the reference): the column gets no verdict."""
 
 
 class ColumnDrift(Record):
@@ -166,13 +170,17 @@ class ColumnDrift(Record):
     mean_current: Num
     drifted: bool
     exceeded: tuple[str, ...] = ()
+    judged: bool = True
+    """False when either side had fewer non-null rows than ``min_rows``: the measures are reported, no verdict."""
 
 
 class Unmeasured(Record):
-    """A column that could not be measured tonight, and why (e.g. entirely null)."""
+    """A column that could not be measured tonight, and why (e.g. entirely null), with its null fractions."""
 
     column: str
     reason: str
+    null_fraction_reference: Num = None
+    null_fraction_current: Num = None
 
 
 class DriftReport(Record):
@@ -319,6 +327,8 @@ class MetricValue(Record):
     alert: bool
     reference: Num
     n: int
+    reason: str | None = None
+    """Why ``value`` is null, when it is: the metric is undefined or meaningless on this data."""
 
 
 class ReconstructionDrift(Record):
@@ -358,6 +368,8 @@ class PerformanceResult(Record):
 
     metrics: tuple[MetricValue, ...]
     version_comparison: VersionComparison | None = None
+    reference_chunk_rows: int | None = None
+    """The size of the reference chunks NannyML's alert thresholds were computed on (the nightly batch's)."""
     notes: tuple[str, ...] = ()
 
     def get(self, metric: str, kind: str) -> MetricValue | None:
@@ -407,7 +419,8 @@ class Finding(Record):
     ``check`` is a stable id of the rulebook's check catalogue (``govern.rulebook.CHECKS``, e.g.
     "fairness.impact_ratio"); ``subject`` what it was measured on
     (a column, a group, a metric); ``comparison`` is how the measured value must relate to the threshold to
-    pass (">=" or "<="); ``policy`` is where the threshold came from; ``fault`` whether the data or the model
+    pass (">=" or "<="; "passes" for an expectation judged by its suite alone, "present" for a batch that
+    must arrive); ``policy`` is where the threshold came from; ``fault`` whether the data or the model
     is to blame.
     """
 
@@ -430,7 +443,17 @@ class StageError(Record):
     message: str
 
 
-Status = Literal["healthy", "findings", "error"]
+Status = Literal["healthy", "incomplete", "findings", "error"]
+"""healthy: every check in force was made and passed; incomplete: no finding, but some checks could not be
+judged (``not_judged`` says which and why); findings: at least one finding; error: a stage could not run."""
+
+
+class NotJudged(Record):
+    """A check in force that got no verdict tonight, and why (too few rows, a single group, no batch)."""
+
+    section: str
+    subject: str
+    reason: str
 
 
 class Evidence(Record):
@@ -439,6 +462,8 @@ class Evidence(Record):
 
     model_version: str | None = None
     rows: int | None = None
+    missing_batch: str | None = None
+    """Where tonight's batch was expected, when it did not arrive (the judgement reports it as a finding)."""
     labelled_night: str | None = None
     labelled_rows: int | None = None
     validation: ValidationResult | None = None
@@ -460,7 +485,7 @@ class AppliedRule(Record):
 
     section: str
     name: str
-    value: float | int | bool | str
+    value: float | int | bool | str | tuple[str, ...]
     source: str
 
     @classmethod
@@ -493,6 +518,7 @@ class ModelNightResult(Versioned):
     owner: str | None = None
     evidence: Evidence = Evidence()
     findings: tuple[Finding, ...] = ()
+    not_judged: tuple[NotJudged, ...] = ()
     errors: tuple[StageError, ...] = ()
     rules: tuple[AppliedRule, ...] = ()
     timings: dict[str, float] = Field(default_factory=dict)
@@ -572,7 +598,7 @@ class FleetSummary(Versioned):
     @computed_field  # type: ignore[prop-decorator]
     @property
     def counts(self) -> dict[str, int]:
-        counts = {"healthy": 0, "findings": 0, "error": 0}
+        counts = {"healthy": 0, "incomplete": 0, "findings": 0, "error": 0}
         for line in self.models:
             counts[line.status] += 1
         return counts
@@ -584,11 +610,18 @@ class FleetSummary(Versioned):
         raise KeyError(model)
 
 
+def _gate(section: str, name: str) -> int | None:
+    from govern.rulebook import spec
+
+    value = spec(section, name).default
+    return int(value) if isinstance(value, (int, float)) else None
+
+
 def _default(section: str, name: str) -> float | None:
     from govern.rulebook import spec
 
     value = spec(section, name).default
-    return None if value is None else float(value)
+    return float(value) if isinstance(value, (int, float)) else None
 
 
 #: The published documents, by the name ``govern schema`` takes.

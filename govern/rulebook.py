@@ -21,9 +21,9 @@ from __future__ import annotations
 import enum
 import math
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
-Kind = Literal["floor", "ceiling", "gate", "switch", "choice"]
+Kind = Literal["floor", "ceiling", "gate", "switch", "choice", "list"]
 Fault = Literal["data", "model", "unknown"]
 
 
@@ -81,7 +81,7 @@ class ThresholdSpec:
     kind: Kind
     unit: str
     bounds: Bounds | None
-    default: float | int | bool | str | None
+    default: float | int | bool | str | tuple[str, ...] | None
     measure: str
     fault: Fault | None
     meaning: str
@@ -106,7 +106,7 @@ class ThresholdSpec:
             raise ValueError(f"{self.key} is a {self.kind}, not a gate")
         return count >= gate
 
-    def stricter(self, old: float | int | bool, new: float | int | bool) -> float | int | bool:
+    def stricter(self, old: Any, new: Any) -> Any:
         """The stricter of two policies' values: the higher floor, the lower ceiling, the lower gate (more
         is judged), a switch on if either is on. A ``choice`` has no stricter value (policies must agree)."""
         if self.kind == "floor":
@@ -115,9 +115,11 @@ class ThresholdSpec:
             return min(old, new)
         if self.kind == "switch":
             return bool(old) or bool(new)
+        if self.kind == "list":  # more is monitored: the union, in a stable order
+            return tuple(dict.fromkeys([*old, *new]))
         raise ValueError(f"{self.key} is a choice: two policies that set it differently must be reconciled")
 
-    def check_value(self, value: float | int | bool | str) -> None:
+    def check_value(self, value: Any) -> None:
         """Raise ValueError (in the project's message form) for a value of the wrong kind or outside the valid
         range; an infinite or NaN limit is refused too (it would switch the threshold off while it looks set)."""
         if self.kind == "switch":
@@ -126,8 +128,13 @@ class ThresholdSpec:
             return
         if self.kind == "choice":
             return
-        if isinstance(value, (bool, str)):
-            raise ValueError(f"{self.name} must be a number in {self.bounds} ({self.unit}); got {value!r} instead")
+        if self.kind == "list":
+            if not isinstance(value, (list, tuple)) or not all(isinstance(v, str) for v in value):
+                raise ValueError(f"{self.name} must be a list of {self.unit}; got {value!r} instead")
+            return
+        if isinstance(value, (bool, str)) or not isinstance(value, (int, float)):
+            where = f" in {self.bounds}" if self.bounds is not None else ""
+            raise ValueError(f"{self.name} must be a number{where} ({self.unit}); got {value!r} instead")
         if not math.isfinite(value) or (self.bounds is not None and not self.bounds.contains(float(value))):
             where = f" in {self.bounds}" if self.bounds is not None else ""
             raise ValueError(f"{self.name} must be a finite number{where} ({self.unit}); got {value!r} instead")
@@ -144,7 +151,7 @@ def _t(
     measure: str,
     meaning: str,
     *,
-    default: float | int | bool | str | None = None,
+    default: float | int | bool | str | tuple[str, ...] | None = None,
     fault: Fault | None = None,
 ) -> ThresholdSpec:
     return ThresholdSpec(section, name, kind, unit, bounds, default, measure, fault, meaning)
@@ -154,6 +161,8 @@ THRESHOLDS: tuple[ThresholdSpec, ...] = (
     # ------------------------------------------------------------------ performance
     _t("performance", "metric", "choice", "metric name", None, "the SLA metric",
        "which metric the SLA bounds and the drop limit apply to (govern.metrics lists them per problem type)"),
+    _t("performance", "report", "list", "metric names", None, "which metrics the result reports",
+       "metrics reported besides the SLA metric (merged: every metric any policy asks for)"),
     _t("performance", "minimum", "floor", "the metric's unit", None,
        "estimated and realized SLA metric (higher is better)",
        "the SLA: the metric must not fall below it", fault="model"),
@@ -182,6 +191,10 @@ THRESHOLDS: tuple[ThresholdSpec, ...] = (
        "the joint distribution of the features moved", fault="data"),
     _t("drift", "min_features_drifted_for_finding", "gate", "features", COUNT,
        "the number of drifted features", "fewer drifted features than this raise no drift finding", default=1),
+    # Jensen-Shannon distance on deciles between two samples of one distribution is about sqrt(9 / (8 n ln 2)):
+    # 0.13 at 100 rows, 0.057 at 500, so below a few hundred rows noise alone crosses the default limit 0.1.
+    _t("drift", "min_rows", "gate", "rows", COUNT, "tonight's non-null rows of a column",
+       "a column with fewer rows tonight gets no drift verdict (reported as not judged)", default=500),
     # ------------------------------------------------------------------ fairness
     _t("fairness", "min_impact_ratio", "floor", "ratio of selection rates", POSITIVE_FRACTION,
        "least favoured group's selection rate / most favoured group's",
@@ -208,6 +221,9 @@ THRESHOLDS: tuple[ThresholdSpec, ...] = (
     _t("data_quality", "max_unexpected_fraction", "ceiling", "fraction of rows", UNIT,
        "share of rows a non-critical expectation found unexpected",
        "non-critical failures up to this share of rows are tolerated (critical ones never are)", fault="data"),
+    _t("data_quality", "max_null_fraction_increase", "ceiling", "fraction of rows", POSITIVE_FRACTION,
+       "rise of a feature's share of nulls, tonight vs reference (0.25 = 25 points more)",
+       "a feature lost values: a feed or join is breaking", default=0.1, fault="data"),
     # ------------------------------------------------------------------ segments
     _t("segments", "max_share_increase", "ceiling", "fraction of rows", POSITIVE_FRACTION,
        "rise of an API client's share of rows over the reference", "a client's traffic surged", fault="data"),
@@ -270,6 +286,10 @@ CHECKS: tuple[CheckSpec, ...] = (
               "a Great Expectations expectation marked critical failed: the night's batch is bad data"),
     CheckSpec("data_quality.expectation", "data_quality", ("max_unexpected_fraction",), "expectation(column)",
               "data", "a non-critical expectation failed on more rows than tolerated (severity low)"),
+    CheckSpec("data_quality.batch_missing", "data_quality", (), "batch", "data",
+              "tonight's batch did not arrive: the feed is late or stopped (labels that arrived are still judged)"),
+    CheckSpec("data_quality.null_fraction", "data_quality", ("max_null_fraction_increase",), "feature", "data",
+              "a feature's share of nulls rose over the reference's"),
     CheckSpec("performance.estimated_<metric>", "performance", ("minimum", "maximum"), "metric", "model",
               "NannyML's estimate (CBPE/DLE, no labels) of tonight's batch breaks the SLA"),
     CheckSpec("performance.realized_<metric>", "performance", ("minimum", "maximum"), "metric", "model",
@@ -305,6 +325,14 @@ CHECKS: tuple[CheckSpec, ...] = (
 )  # fmt: skip
 
 
+def check_fired_by(section: str, threshold: str) -> str:
+    """The one check id a threshold fires (for thresholds that fire exactly one fixed check)."""
+    found = [c.id for c in CHECKS if c.section == section and threshold in c.thresholds and "<metric>" not in c.id]
+    if len(found) != 1:
+        raise KeyError(f"{section}.{threshold} must fire exactly one fixed check; it fires {found or 'none'}")
+    return found[0]
+
+
 def performance_check(kind: str, metric: str, *, drop: bool = False) -> str:
     """The check id of an SLA (or drop) breach of ``metric``, estimated or realized."""
     return f"performance.{kind}_{metric}{'_drop' if drop else ''}"
@@ -323,3 +351,30 @@ def known_check(check: str) -> bool:
         for kind in ("estimated", "realized")
         for drop in (False, True)
     )
+
+
+# ---------------------------------------------------------------------------------------------- documentation
+
+
+def thresholds_table() -> str:
+    """The README's table of thresholds, from the catalogue (tests/test_readme.py keeps the README equal)."""
+    rows = [
+        "| threshold | kind | unit | valid range | default | judges | a breach means | fault |",
+        "| --- | --- | --- | --- | --- | --- | --- | --- |",
+    ]
+    for t in THRESHOLDS:
+        default = "off" if t.default is None else str(t.default).lower()
+        valid = str(t.bounds) if t.bounds else ("the metric's range" if t.name in ("minimum", "maximum") else "-")
+        rows.append(
+            f"| `{t.key}` | {t.kind} | {t.unit} | {valid} | {default} | {t.measure} | {t.meaning} | {t.fault or '-'} |"
+        )
+    return "\n".join(rows)
+
+
+def checks_table() -> str:
+    """The README's table of check ids, from the catalogue."""
+    rows = ["| check id | fired by | subject | fault | what it means |", "| --- | --- | --- | --- | --- |"]
+    for c in CHECKS:
+        fired = ", ".join(f"`{c.section}.{t}`" for t in c.thresholds) or "-"
+        rows.append(f"| `{c.id}` | {fired} | {c.subject} | {c.fault} | {c.description} |")
+    return "\n".join(rows)

@@ -2,14 +2,16 @@
 
 Layout under the output folder (a local path or an fsspec URI such as ``s3://bucket/runs``)::
 
-    <night>/models/<model>.json                      the model's current result for the night
-    <night>/fleet.json                               the fleet summary of the night
-    <night>/superseded/<model>/<stamp>.json          results a rerun of the night replaced (never deleted)
-    <night>/superseded/fleet/<stamp>.json            fleet summaries a rerun replaced
+    <night>/models/<model>.json                   the model's current result for the night
+    <night>/fleet.json                            the fleet summary of the night
+    <night>/versions/<model>/<stamp>-<sha>.json   every version of the model's result ever written (never deleted)
+    <night>/versions/_fleet/<stamp>-<sha>.json    every version of the fleet summary
 
-A rerun of a night replaces the current result and keeps the one it supersedes, so nothing judged is ever
-lost: the old file is copied under ``superseded/`` before the new one is written. Writes to a local folder are
-atomic (a temporary file renamed over the old one); object stores write whole objects.
+Nothing judged is ever lost: every document is first added to ``versions/`` under a name of its own (the time
+and its SHA-256), then it replaces the current file. A rerun of a night therefore keeps the result it supersedes,
+two runs of the same night at once both keep theirs, and writing the very same document again adds nothing.
+Writes to a local folder are atomic (a temporary file renamed over the old one); object stores write whole
+objects.
 """
 
 from __future__ import annotations
@@ -23,9 +25,9 @@ from typing import Any, TypeVar
 from govern.errors import ResultError
 from govern.results import FleetSummary, ModelNightResult, Versioned
 
-_NIGHT = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
-FLEET = "fleet"
+_NIGHT = re.compile(r"\d{4}-\d{2}-\d{2}")
+_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*")
+FLEET = "_fleet"  # model names start with a letter, so no model's versions can mix with the fleet's
 T = TypeVar("T", bound=Versioned)
 
 
@@ -62,25 +64,25 @@ class ResultsStore:
 
     # ------------------------------------------------------------------ writing
     def write_result(self, result: ModelNightResult) -> str:
-        """Record a model's night; a result already there is kept under ``superseded/`` first."""
+        """Record a model's night: kept under ``versions/``, then made the current result."""
         path = self._result_path(result.night, result.model)
-        self._replace(path, result.to_json(), superseded=self._join(result.night, "superseded", result.model))
+        self._replace(path, result.to_json(), versions=self._join(result.night, "versions", result.model))
         return self.location(result.night, result.model)
 
     def write_fleet(self, summary: FleetSummary) -> str:
         path = self._fleet_path(summary.night)
-        self._replace(path, summary.to_json(), superseded=self._join(summary.night, "superseded", FLEET))
+        self._replace(path, summary.to_json(), versions=self._join(summary.night, "versions", FLEET))
         return self.location(summary.night)
 
-    def _replace(self, path: str, text: str, *, superseded: str) -> None:
+    def _replace(self, path: str, text: str, *, versions: str) -> None:
         payload = text.encode("utf-8")
-        if self.fs.isfile(path):
-            old = self.fs.cat_file(path)
-            if old == payload:
-                return  # the same judgement again: nothing to supersede, nothing to write
+        digest = hashlib.sha256(payload).hexdigest()[:16]
+        known = self.fs.glob(f"{versions}/*-{digest}.json") if self.fs.isdir(versions) else []
+        if not known:
             stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S%fZ")
-            self._write(f"{superseded}/{stamp}-{hashlib.sha256(old).hexdigest()[:12]}.json", old)
-        self._write(path, payload)
+            self._write(f"{versions}/{stamp}-{digest}.json", payload)
+        if not (self.fs.isfile(path) and self.fs.cat_file(path) == payload):
+            self._write(path, payload)
 
     def _write(self, path: str, payload: bytes) -> None:
         if self._local:
@@ -115,7 +117,7 @@ class ResultsStore:
         if not self.fs.isdir(self._base):
             return []
         found = (str(p).rstrip("/").rsplit("/", 1)[-1] for p in self.fs.ls(self._base, detail=False))
-        return sorted(n for n in found if _NIGHT.match(n))
+        return sorted(n for n in found if _NIGHT.fullmatch(n))
 
     def models(self, night: str) -> list[str]:
         """The models with a current result on the night."""
@@ -125,28 +127,53 @@ class ResultsStore:
         names = (str(p).rsplit("/", 1)[-1] for p in self.fs.ls(folder, detail=False))
         return sorted(n.removesuffix(".json") for n in names if n.endswith(".json") and not n.startswith("."))
 
-    def history(self, model: str, *, start: str | None = None, end: str | None = None) -> list[ModelNightResult]:
-        """The model's current result on every night from ``start`` to ``end`` (inclusive) that has one."""
+    def history(
+        self, model: str, *, start: str | None = None, end: str | None = None, unreadable: list[str] | None = None
+    ) -> list[ModelNightResult]:
+        """The model's current result on every night from ``start`` to ``end`` (inclusive) that has one. A night
+        whose file cannot be read (corrupt, another schema version) raises, unless ``unreadable`` is given: then
+        its message is appended there and the other nights are still returned."""
         nights = [n for n in self.nights() if (start is None or n >= start) and (end is None or n <= end)]
-        return [self.read_result(n, model) for n in nights if self.has_result(n, model)]
+        found = []
+        for night in nights:
+            if not self.has_result(night, model):
+                continue
+            try:
+                found.append(self.read_result(night, model))
+            except ResultError as exc:
+                if unreadable is None:
+                    raise
+                unreadable.append(str(exc))
+        return found
 
-    def superseded(self, night: str, model: str | None = None) -> list[ModelNightResult | FleetSummary]:
-        """What reruns of the night replaced for the model (or the fleet summary), oldest first."""
-        folder = self._join(_checked_night(night), "superseded", _checked_name(model) if model else FLEET)
+    def versions(self, night: str, model: str | None = None) -> list[ModelNightResult | FleetSummary]:
+        """Every version of the model's result (or, with no model, of the fleet summary) written for the
+        night, oldest first, the current one included."""
+        folder = self._join(_checked_night(night), "versions", _checked_name(model) if model else FLEET)
         if not self.fs.isdir(folder):
             return []
         kind: type[ModelNightResult] | type[FleetSummary] = ModelNightResult if model else FleetSummary
         paths = sorted(str(p) for p in self.fs.ls(folder, detail=False) if str(p).endswith(".json"))
-        return [self._read(kind, p, f"superseded {model or FLEET} of {night}") for p in paths]
+        return [self._read(kind, p, f"a version of {model or 'the fleet summary'} of {night}") for p in paths]
+
+    def superseded(self, night: str, model: str | None = None) -> list[ModelNightResult | FleetSummary]:
+        """The versions a rerun of the night replaced: every version but the current one, oldest first."""
+        current_path = self._result_path(night, model) if model else self._fleet_path(night)
+        current = self.fs.cat_file(current_path) if self.fs.isfile(current_path) else None
+        return [v for v in self.versions(night, model) if current is None or v.to_json().encode() != current]
 
 
 def _checked_night(night: str) -> str:
-    if not _NIGHT.match(night):
+    try:
+        valid = bool(_NIGHT.fullmatch(night)) and dt.date.fromisoformat(night).isoformat() == night
+    except ValueError:
+        valid = False
+    if not valid:
         raise ResultError(f"night must be an ISO date such as 2026-10-18; got {night!r} instead")
     return night
 
 
 def _checked_name(name: str) -> str:
-    if not _NAME.match(name) or ".." in name:
+    if not _NAME.fullmatch(name) or ".." in name:
         raise ResultError(f"model must be a name (letters, digits, _ . -), not a path; got {name!r} instead")
     return name

@@ -18,19 +18,30 @@ from prefect.states import State
 
 from govern import pipeline
 from govern.config import ModelConfig
-from govern.errors import GovernanceError
 from govern.pipeline import ModelInputs, RunContext, StageFailure
 from govern.results import ModelNightResult, RunInfo
 
+#: OS errors that no retry can mend: the file is not there, or not ours to read.
+_PERMANENT = (FileNotFoundError, PermissionError, IsADirectoryError, NotADirectoryError)
+
+
+def is_transient(error: BaseException) -> bool:
+    """An I/O error that may succeed next time (a network file system, an object store timing out), found as
+    the error itself or as the cause our boundary wrapped it in; never a bad template, a missing column or a
+    bug (KeyError, IndexError, ValueError, ...), which would fail the same way again."""
+    seen: BaseException | None = error
+    while seen is not None:
+        if isinstance(seen, OSError) and not isinstance(seen, _PERMANENT):
+            return True
+        seen = seen.__cause__
+    return False
+
 
 def _transient(task: Task[..., Any], task_run: TaskRun, state: State[Any]) -> bool:
-    """Retry I/O that may succeed next time (a network file system, an object store), not a missing column."""
     try:
         state.result()
-    except GovernanceError:
-        return False
-    except Exception:
-        return True
+    except Exception as exc:
+        return is_transient(exc)
     return False
 
 

@@ -19,6 +19,7 @@ from govern.errors import DataError
 from govern.results import DriftThresholds
 
 NO_VERDICT = DriftThresholds(jensen_shannon=None, psi=None, wasserstein=None)
+SMALL_SAMPLES = DriftThresholds(min_rows=1)  # the default limits, judged even on a handful of rows
 MESSAGE_FORM = re.compile(r"^column '[^']+': (.* )?must .*; got .* instead")
 
 
@@ -247,9 +248,9 @@ def test_a_clear_shift_is_judged_by_effect_sizes_only(thresholds: DriftThreshold
 def test_a_measure_equal_to_its_threshold_is_not_exceeded() -> None:
     x, y = pd.Series(list("aabb"), name="g"), pd.Series(list("aaab"), name="g")
     measured = column_drift(x, y, thresholds=NO_VERDICT)
-    at_limit = DriftThresholds(jensen_shannon=measured.jensen_shannon, psi=measured.psi)
+    at_limit = DriftThresholds(jensen_shannon=measured.jensen_shannon, psi=measured.psi, min_rows=1)
     assert column_drift(x, y, thresholds=at_limit).exceeded == ()
-    just_below = DriftThresholds(jensen_shannon=measured.jensen_shannon - 1e-9, psi=None)
+    just_below = DriftThresholds(jensen_shannon=measured.jensen_shannon - 1e-9, psi=None, min_rows=1)
     assert column_drift(x, y, thresholds=just_below).exceeded == ("jensen_shannon",)
 
 
@@ -272,7 +273,7 @@ def test_large_samples_from_one_distribution_are_not_drifted() -> None:
 def test_unseen_category_is_its_own_bin() -> None:
     reference = pd.Series(["a"] * 50 + ["b"] * 50, name="channel")
     current = pd.Series(["a"] * 45 + ["b"] * 45 + ["new"] * 10, name="channel")
-    result = column_drift(reference, current)
+    result = column_drift(reference, current, thresholds=SMALL_SAMPLES)
     r, c = np.array([0.5, 0.5, 0.0]), np.array([0.45, 0.45, 0.10])
     assert result.jensen_shannon == pytest.approx(jensenshannon(r, c, base=2), rel=1e-12)
     assert result.psi == pytest.approx(oracle_psi(r, c), rel=1e-12)
@@ -284,7 +285,9 @@ def test_unseen_category_is_its_own_bin() -> None:
 
 @pytest.mark.parametrize("moved_to", [1.0, -1.0])
 def test_a_constant_column_that_moves_either_way_is_drifted(moved_to: float) -> None:
-    result = column_drift(pd.Series([0.0] * 100, name="k"), pd.Series([moved_to] * 100, name="k"))
+    result = column_drift(
+        pd.Series([0.0] * 100, name="k"), pd.Series([moved_to] * 100, name="k"), thresholds=SMALL_SAMPLES
+    )
     assert result.wasserstein is None  # reference std is 0: no scale to read the distance in
     assert result.jensen_shannon == pytest.approx(1.0) and result.drifted
 
@@ -502,3 +505,18 @@ def test_a_heavy_value_between_quantile_edges_still_gets_a_bin_of_its_own(refere
     moved = np.where(reference == heavy, np.nextafter(heavy, np.inf) + 1e-3, reference)
     result = column_drift(pd.Series(reference, name="x"), pd.Series(moved, name="x"), bins=10)
     assert result.jensen_shannon is not None and result.jensen_shannon > 0.2
+
+
+def test_too_few_rows_get_the_measures_but_no_verdict() -> None:
+    rng = np.random.default_rng(3)
+    reference = pd.Series(rng.normal(0, 1, 5000), name="x")
+    one_row = column_drift(reference, pd.Series([1.5], name="x"))  # was "drifted" on every measure
+    assert one_row.jensen_shannon is not None and one_row.jensen_shannon > 0.1
+    assert not one_row.judged and not one_row.drifted and one_row.exceeded == ()
+    moved = rng.normal(3, 1, 500)
+    at_gate = column_drift(reference, pd.Series(moved, name="x"), thresholds=DriftThresholds(min_rows=500))
+    assert at_gate.judged and at_gate.drifted  # exactly min_rows non-null rows is enough
+    below = column_drift(reference, pd.Series(moved[:499], name="x"), thresholds=DriftThresholds(min_rows=500))
+    assert not below.judged and not below.drifted
+    with_nulls = pd.Series(np.r_[moved[:400], [np.nan] * 100], name="x")  # 500 rows, 400 non-null
+    assert not column_drift(reference, with_nulls, thresholds=DriftThresholds(min_rows=500)).judged

@@ -325,3 +325,14 @@ def test_a_score_based_metric_needs_y_score_and_inputs_of_one_length() -> None:
         score("roc_auc", y_true=[0, 1], y_pred=[0, 1])
     with pytest.raises(ValueError, match=r"same length; got shapes \(2,\) and \(3,\)"):
         score("mae", y_true=[1.0, 2.0], y_pred=[1.0, 2.0, 3.0])
+
+
+def test_mape_on_targets_near_zero_is_undefined_with_a_reason() -> None:
+    from govern.metrics import undefined_on
+
+    targets = np.r_[np.full(999, 100.0), [1e-9]]  # one target at zero: MAPE would be about 1e11 / 1000
+    reason = undefined_on("mape", targets)
+    assert reason is not None and "1 of 1000 targets" in reason
+    assert undefined_on("mape", np.full(10, 100.0)) is None
+    assert undefined_on("msle", np.array([1.0, -0.5])) is not None and undefined_on("rmsle", np.ones(3)) is None
+    assert undefined_on("roc_auc", np.array(["yes", "no"])) is None  # not a target-scale metric: not its business

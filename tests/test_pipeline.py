@@ -8,6 +8,7 @@ its model.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 from pathlib import Path
@@ -16,7 +17,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from govern.config import Fleet, load_fleet
+from govern.config import Fleet, Threshold, load_fleet
+from govern.errors import DataError
 from govern.estimation import EstimatorCache
 from govern.night import InlineExecutor, govern_night
 from govern.pipeline import RunContext, run_model_night
@@ -149,6 +151,9 @@ def test_income_in_thousands_is_bad_data_not_a_bad_model(small_fleet) -> None:
         (lambda b: b.assign(id=0), "load", "column 'id' (id) must be unique"),
         (lambda b: b.assign(score=b["score"] * 10), "load", "column 'score' (score) must be within [0, 1]"),
         (lambda b: b.assign(approved="yes"), "load", "column 'approved' (prediction) must be one of 0, 1"),
+        (lambda b: b.assign(approved=b["score"]), "load", "column 'approved' (prediction) must be one of 0, 1"),
+        (lambda b: b.assign(approved=None), "load", "column 'approved' (prediction) must not be null"),
+        (lambda b: b.assign(ts="not a time"), "load", "column 'ts' (timestamp) must be datetimes"),
     ],
 )
 def test_bad_batches_fail_the_model_with_a_clear_error(small_fleet, change, stage: str, message: str) -> None:
@@ -188,15 +193,65 @@ def test_all_null_feature_is_reported_not_crashed(small_fleet) -> None:
     assert any(m.kind == "estimated" and m.value is not None for m in evidence.performance.metrics)
 
 
-def test_missing_batch_names_model_and_file_and_other_models_still_run(small_fleet) -> None:
+def test_a_missing_batch_is_a_freshness_finding_and_the_labels_that_arrived_are_still_judged(small_fleet) -> None:
     fleet, registry = small_fleet
     ctx = context(fleet, registry)
-    missing = run_model_night(ctx, fleet.models["cards"], "2026-11-30")
-    assert missing.status == "error"
-    assert "model 'cards': batch of 2026-11-30: file" in missing.errors[0].message
-    assert "2026-11-30.parquet must exist" in missing.errors[0].message
+    path = Path(fleet.data_path(fleet.models["cards"].data.batches, NIGHT))
+    hidden = path.with_suffix(".hidden")
+    path.rename(hidden)
+    try:
+        missing = run_model_night(ctx, fleet.models["cards"], NIGHT)
+    finally:
+        hidden.rename(path)
+    assert missing.status == "findings" and missing.errors == ()
+    (finding,) = [f for f in missing.findings if f.check == "data_quality.batch_missing"]
+    assert finding.fault == "data" and str(path) in finding.message and "labels of 2026-10-03" in finding.message
+    evidence = missing.evidence
+    assert evidence.missing_batch == str(path) and evidence.rows is None
+    assert evidence.labelled_night == "2026-10-03" and evidence.labelled_rows == 1000  # label_delay_days: 2
+    assert {m.kind for m in evidence.performance.metrics} == {"realized"}  # the labels were still evaluated
+    assert evidence.labelled_fairness is not None and evidence.fairness is None
+    assert [n.subject for n in missing.not_judged] == ["batch"]  # and tonight's checks say they were not made
     other = run_model_night(ctx, fleet.models["loan"], NIGHT)
     assert other.status == "healthy"
+
+
+def test_a_night_with_neither_batch_nor_labels_is_a_finding_not_an_error(small_fleet) -> None:
+    fleet, registry = small_fleet
+    missing = run_model_night(context(fleet, registry), fleet.models["cards"], "2026-11-30")
+    assert missing.status == "findings" and missing.errors == ()
+    assert [f.check for f in missing.findings] == ["data_quality.batch_missing"]
+    assert "2026-11-30.parquet" in missing.findings[0].message
+
+
+def test_a_feature_that_lost_values_is_a_finding_of_its_own(small_fleet) -> None:
+    fleet, registry = small_fleet
+    path = rewrite_batch(fleet, "cards", "2026-10-03", lambda b: b)
+    original = pd.read_parquet(path)
+    try:
+        income = original["income"].where(np.arange(len(original)) % 4 != 0)  # 25 % nulls, reference none
+        original.assign(income=income).to_parquet(path)
+        result = run_model_night(context(fleet, registry), fleet.models["cards"], "2026-10-03")
+    finally:
+        original.to_parquet(path)
+    (finding,) = [f for f in result.findings if f.check == "data_quality.null_fraction"]
+    assert finding.subject == "income" and finding.measured == pytest.approx(0.25)
+    assert finding.threshold == 0.1 and finding.policy == "default" and finding.fault == "data"
+
+
+def test_too_small_a_batch_gets_no_drift_verdict_and_is_not_called_healthy(small_fleet) -> None:
+    fleet, registry = small_fleet
+    path = rewrite_batch(fleet, "cards", "2026-10-02", lambda b: b)
+    original = pd.read_parquet(path)
+    try:
+        original.iloc[:1].to_parquet(path)  # one row: every feature used to be "drifted"
+        result = run_model_night(context(fleet, registry), fleet.models["cards"], "2026-10-02")
+    finally:
+        original.to_parquet(path)
+    assert not [f for f in result.findings if f.check.startswith("drift.")]
+    sections = {n.section for n in result.not_judged}
+    assert {"drift", "fairness"} <= sections  # one row: one gender group, too small to judge
+    assert result.status != "healthy"
 
 
 def test_a_night_records_every_model_and_a_rerun_keeps_what_it_supersedes(small_fleet, tmp_path: Path) -> None:
@@ -263,3 +318,43 @@ def test_a_failing_judgement_is_that_models_error(small_fleet, tmp_path: Path, m
     assert result.status == "error"
     assert [e.message for e in result.errors if e.stage == "judge"] == ["RuntimeError: judge exploded"]
     assert result.evidence.validation is not None  # the stages' evidence is kept
+
+
+@pytest.mark.parametrize(
+    ("error", "transient"),
+    [
+        (TimeoutError("object store timed out"), True),
+        (ConnectionResetError("reset by peer"), True),
+        (FileNotFoundError("no such file"), False),
+        (IndexError("Replacement index 0 out of range"), False),  # a stray {0} in a template
+        (KeyError("dat"), False),
+        (DataError("model 'x': batch: column 'y' must be present"), False),
+    ],
+)
+def test_only_io_that_may_succeed_next_time_is_retried(error: Exception, transient: bool) -> None:
+    from tasks.stages import is_transient
+
+    assert is_transient(error) is transient
+    wrapped = DataError("model 'x': batch must be a readable parquet file")
+    wrapped.__cause__ = error
+    assert is_transient(wrapped) is transient  # what our boundary wraps keeps its cause
+
+
+def test_only_the_sla_metric_and_the_ones_a_policy_asks_for_are_reported(small_fleet) -> None:
+    fleet, registry = small_fleet
+    result = run_model_night(context(fleet, registry), fleet.models["loan"], NIGHT)
+    assert {(m.metric, m.kind) for m in result.evidence.performance.metrics} == {
+        ("roc_auc", "estimated"),
+        ("roc_auc", "realized"),
+    }  # the SLA metric only: nothing the policy did not ask for
+    asking = dataclasses.replace(fleet)
+    rules = fleet.rules("loan")
+    report = Threshold(("f1", "accuracy"), "reporting")
+    asking.effective["loan"] = dataclasses.replace(
+        rules, thresholds={**rules.thresholds, ("performance", "report"): report}
+    )
+    try:
+        reported = run_model_night(context(asking, registry), fleet.models["loan"], NIGHT)
+    finally:
+        asking.effective["loan"] = rules
+    assert {m.metric for m in reported.evidence.performance.metrics} == {"roc_auc", "f1", "accuracy"}

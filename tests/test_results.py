@@ -125,7 +125,7 @@ def test_the_fleet_summary_is_built_from_results_and_reads_back() -> None:
     )
     summary = FleetSummary.of("2026-10-01", [result(), error], RunInfo(seconds=1.5))
     assert [line.model for line in summary.models] == ["cards", "loan"]
-    assert summary.counts == {"healthy": 0, "findings": 1, "error": 1}
+    assert summary.counts == {"healthy": 0, "incomplete": 0, "findings": 1, "error": 1}
     assert summary.line("loan").checks == ("drift.feature", "fairness.impact_ratio")
     assert FleetSummary.from_json(summary.to_json()) == summary
 
@@ -165,10 +165,32 @@ def test_a_schema_version_this_reader_cannot_read_is_refused(version: str, messa
         ModelNightResult.from_json(json.dumps(payload), source="runs/x.json")
 
 
-def test_an_older_minor_of_the_same_major_loads() -> None:
+def test_an_older_minor_of_the_same_major_loads_and_a_newer_one_does_not(monkeypatch: pytest.MonkeyPatch) -> None:
+    import govern.results
+
+    monkeypatch.setattr(govern.results, "SCHEMA_VERSION", "2.3")  # as if two optional fields had been added
     payload = json.loads(result().to_json())
-    payload["schema_version"] = f"{SCHEMA_VERSION.split('.')[0]}.0"
-    assert ModelNightResult.from_json(json.dumps(payload)).model == "loan"
+    for older in ("2.0", "2.3"):
+        payload["schema_version"] = older
+        loaded = ModelNightResult.from_json(json.dumps(payload))
+        assert loaded.model == "loan" and loaded.schema_version == "2.3"  # read into this version's types
+    payload["schema_version"] = "2.4"
+    with pytest.raises(ResultError, match="newer version"):
+        ModelNightResult.from_json(json.dumps(payload))
+
+
+def test_a_changed_schema_comes_with_a_new_version() -> None:
+    """Each published version's schema is fingerprinted in schemas/versions.json: changing the types without
+    bumping SCHEMA_VERSION (and recording the new fingerprint) fails here."""
+    import hashlib
+
+    recorded = json.loads((SCHEMAS / "versions.json").read_text())
+    for document in ("result", "fleet"):
+        canonical = json.dumps(json_schema(document), sort_keys=True).encode()
+        assert recorded[document].get(SCHEMA_VERSION) == hashlib.sha256(canonical).hexdigest(), (
+            f"the {document} schema changed: bump SCHEMA_VERSION in govern/results.py (minor: optional fields "
+            f"added; major: anything else), then record it in schemas/versions.json"
+        )
 
 
 @pytest.mark.parametrize(
