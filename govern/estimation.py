@@ -41,7 +41,7 @@ import pandas as pd
 
 from govern.config import ModelConfig, ProblemType
 from govern.errors import EstimationError
-from govern.metrics import METRICS, metric_names, score
+from govern.metrics import metric_names, score
 from govern.results import MetricValue, ReconstructionDrift
 
 #: The fewest reference chunks thresholds are computed from (NannyML warns below 6; one chunk has no spread).
@@ -55,25 +55,23 @@ CACHE_FORMAT = 2
 
 log = logging.getLogger(__name__)
 
-#: Reported for every model, whatever its SLA metric: catalogue names of the problem type (a test checks it).
-#: Not the whole catalogue: DLE fits one LightGBM model per metric, and msle/rmsle refuse negative values.
+#: Computed when a model names no metric at all (neither an SLA metric nor ``performance.report``): the fit
+#: needs at least one, and the result reports none of them. Catalogue names of the problem type (a test checks).
 CLASSIFICATION_METRICS = ("roc_auc", "f1", "precision", "recall", "accuracy")
 REGRESSION_METRICS = ("mae", "rmse", "mape")
-#: Error metrics, from the catalogue (govern.policy reads it to know which way a metric gets worse).
-LOWER_IS_BETTER = frozenset(name for name, entry in METRICS.items() if not entry.higher_is_better)
 
 # Internal column names: the positive class mapped to 1 so string labels work, and one timestamp per chunk.
 Y_TRUE, Y_PRED, Y_SCORE, CHUNK_TS = "__y_true", "__y_pred", "__y_score", "__chunk_ts"
 
 
-def metrics_for(model: ModelConfig, sla_metric: str | None) -> list[str]:
-    """The metrics reported for a model: the standard set for its problem type plus its SLA metric (a catalogue
-    name of the model's problem type, as the configuration checked)."""
-    base = REGRESSION_METRICS if model.problem_type is ProblemType.REGRESSION else CLASSIFICATION_METRICS
-    metrics = list(base)
-    if sla_metric and sla_metric not in metrics:
-        metrics.append(sla_metric)
-    return metrics
+def metrics_for(model: ModelConfig, sla_metric: str | None, report: tuple[str, ...] = ()) -> list[str]:
+    """The metrics to estimate and compute: the SLA metric and those a policy asks to report (catalogue names
+    of the model's problem type, as the configuration checked). Only these: DLE fits one LightGBM model per
+    metric. With none named, the standard set of the problem type (the fit needs one; nothing is reported)."""
+    named = list(dict.fromkeys(m for m in (sla_metric, *report) if m))
+    if named:
+        return named
+    return list(REGRESSION_METRICS if model.problem_type is ProblemType.REGRESSION else CLASSIFICATION_METRICS)
 
 
 def nightly_chunk_size(observed_rows: int, *, expected_rows: int | None = None) -> int:

@@ -291,7 +291,8 @@ def fitted_estimators(ctx: RunContext, inputs: ModelInputs) -> FittedEstimators:
     from govern.estimation import EstimatorCache, fit_estimators, metrics_for, nightly_chunk_size
 
     model = inputs.model
-    metrics = metrics_for(model, ctx.rules(model).value("performance", "metric"))
+    rules = ctx.rules(model)
+    metrics = metrics_for(model, rules.value("performance", "metric"), rules.value("performance", "report") or ())
     fingerprint = _fingerprint(ctx.fleet.data_path(model.data.reference))
     served = inputs.batch if inputs.batch is not None else inputs.labelled  # no batch tonight: the labelled one
     chunk_size = nightly_chunk_size(

@@ -449,6 +449,7 @@ def flows(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Callable[..., None
         return SimpleNamespace(with_options=lambda **_: run)
 
     module = ModuleType("flows.nightly")
+
     def state(data: Callable[[], object]) -> Callable[..., SimpleNamespace]:  # what return_state=True gives
         return lambda **_: SimpleNamespace(result=lambda raise_on_failure=True: data())
 

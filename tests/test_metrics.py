@@ -20,7 +20,6 @@ from hypothesis import strategies as st
 from govern.config import ModelConfig, ProblemType, load_fleet
 from govern.errors import ConfigError, EstimationError
 from govern.estimation import (
-    LOWER_IS_BETTER,
     estimate_performance,
     fit_estimators,
     metric_on_labelled,
@@ -136,7 +135,7 @@ def test_every_metric_is_estimated_without_labels(night: Night, name: str) -> No
     estimated = night.estimated[name]
     assert estimated.kind == "estimated" and estimated.value is not None
     assert METRICS[name].lower <= estimated.value <= METRICS[name].upper
-    # the batch is drawn like the reference: the estimate lands near the realized value (within 5 % here)
+    # the batch is drawn like the reference: the estimate lands near the realized value (gaps of 0.3-5 % measured)
     assert estimated.value == pytest.approx(night.oracle(name), rel=0.1)
 
 
@@ -203,17 +202,13 @@ def test_every_problem_type_value_is_known_and_every_metric_is_listed_once() -> 
 
 
 @pytest.mark.parametrize("problem_type", [BINARY, REGRESSION])
-def test_metrics_for_reports_catalogue_metrics_and_the_sla_metric(problem_type: str) -> None:
+def test_metrics_for_computes_the_sla_metric_and_the_requested_ones_only(problem_type: str) -> None:
     model = ModelConfig.model_validate(model_config()) if problem_type == BINARY else regression_model()
-    assert set(metrics_for(model, None)) <= set(metric_names(problem_type))
-    for name in metric_names(problem_type):
-        reported = metrics_for(model, name)
-        assert name in reported and len(reported) == len(set(reported))
-
-
-def test_lower_is_better_is_every_error_metric() -> None:
-    assert set(metric_names(REGRESSION)) == LOWER_IS_BETTER
-    assert LOWER_IS_BETTER.isdisjoint(metric_names(BINARY))
+    assert set(metrics_for(model, None)) <= set(metric_names(problem_type))  # none named: a standard set
+    names = metric_names(problem_type)
+    for name in names:
+        assert metrics_for(model, name) == [name]
+        assert metrics_for(model, name, (names[-1], name)) == list(dict.fromkeys([name, names[-1]]))
 
 
 def test_comparing_with_a_metric_of_another_problem_type_is_an_error_naming_the_model() -> None:
