@@ -100,10 +100,11 @@ def _literal(value: str | None) -> Any:
 def _prepare(fleet_path: Path) -> Any:
     """Load the fleet leniently (a broken model file is that model's error) and set up the environment."""
     from govern.config import load_fleet
-    from govern.runtime import configure_environment
+    from govern.runtime import configure_environment, end_descendants_with_this_process
 
     fleet = load_fleet(fleet_path, strict=False)
     configure_environment(fleet.state_dir)
+    end_descendants_with_this_process()  # a kill -9 of the run must not orphan Prefect's server or the workers
     return fleet
 
 
