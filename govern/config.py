@@ -284,7 +284,11 @@ class ModelConfig(_Strict):
     business_unit: str
     risk_tier: RiskTier
     problem_type: ProblemType
-    registry: RegistryRef
+    registry: RegistryRef | None = Field(
+        None,
+        description="the model in the MLflow registry; leave it out to monitor from the reference's own "
+        "prediction and score columns (no artifact needed; version comparison and rollback need the registry)",
+    )
     data: DataSources
     columns: ColumnRoles
     expectation_suite: Name | None = Field(
@@ -303,6 +307,12 @@ class ModelConfig(_Strict):
     @property
     def suite_name(self) -> str:
         return self.expectation_suite or self.name
+
+    @property
+    def mode(self) -> str:
+        """``registry``: the reference is re-scored by the serving version from the registry;
+        ``scored_reference``: no artifact, the reference's own prediction and score columns are used."""
+        return "registry" if self.registry is not None else "scored_reference"
 
 
 class FleetConfig(_Strict):
@@ -701,7 +711,9 @@ def load_fleet(path: str | Path, *, strict: bool = True) -> Fleet:
             )
     sharing: dict[str, list[str]] = {}
     for name in sorted(models):
-        sharing.setdefault(models[name].registry.name, []).append(name)
+        registered = models[name].registry
+        if registered is not None:
+            sharing.setdefault(registered.name, []).append(name)
     for registry_name, names in sharing.items():
         for name in names if len(names) > 1 else []:
             others = ", ".join(str(files[other]) for other in names if other != name)

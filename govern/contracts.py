@@ -293,14 +293,23 @@ def batch_contract(model: ModelConfig, *, label_set: Collection[Hashable] | None
 
 def reference_contract(model: ModelConfig, *, label_set: Collection[Hashable] | None = None) -> pa.DataFrameSchema:
     """The reference set: id, timestamp, features, target, protected columns and api_client (if configured).
-    It is scored later, so a prediction or score it may hold is not checked. For a binary classifier the
-    target is non-null and in ``label_set``; when the label set cannot be derived from the config (a text
-    positive label) and none is given, the target must hold the positive label and exactly one other value.
+    With a registry it is scored later, so a prediction or score it may hold is not checked; without one
+    (``registry`` left out) its own prediction and score are the model's, checked as in the batch. For a
+    binary classifier the target is non-null and in ``label_set``; when the label set cannot be derived from
+    the config (a text positive label) and none is given, the target must hold the positive label and exactly
+    one other value.
     For a regressor the target is numeric. At least one row."""
     labels = _resolve_label_set(model, label_set)
     c, build = model.columns, _Builder(model)
     build.common()
     build.target(labels, contract="reference_contract")
+    if model.registry is None:  # no artifact to score it: the reference must carry its own predictions
+        if model.problem_type is ProblemType.BINARY:
+            checks = [build.in_label_set(labels)] if labels is not None else []
+            build.column(c.prediction, "prediction", nullable=False, checks=checks)
+            build.column(c.score, "score", nullable=False, checks=[build.numeric(), build.unit_interval()])
+        else:
+            build.column(c.prediction, "prediction", nullable=False, checks=[build.numeric()])
     for name in c.protected:
         build.column(name, "protected")
     build.column(c.api_client, "api_client")

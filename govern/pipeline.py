@@ -75,6 +75,7 @@ class ModelInputs:
     def evidence(self) -> Evidence:
         """The evidence the load itself gives: what served, how many rows, which labelled batch."""
         return Evidence(
+            mode=self.model.mode,
             model_version=self.model_version,
             rows=None if self.batch is None else len(self.batch),
             missing_batch=self.missing_batch,
@@ -128,7 +129,7 @@ class RunContext:
     validator: Validating | None = None  # default: validate in this process
     fitter: Fitting | None = None  # default: fit in this process
     _raw_references: dict[str, tuple[pd.DataFrame, LabelSet | None]] = field(default_factory=dict)
-    _references: dict[tuple[str, str], pd.DataFrame] = field(default_factory=dict)
+    _references: dict[tuple[str, str], pd.DataFrame] = field(default_factory=dict)  # (model, version) -> scored
     _failed_fits: dict[str, GovernanceError] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -146,11 +147,16 @@ class RunContext:
 # ---------------------------------------------------------------------------------------------- load
 
 
-def serving_version(batch: pd.DataFrame, model: ModelConfig, registry: ModelRegistry) -> tuple[str, tuple[str, ...]]:
-    """The registry version that made tonight's predictions: the inference log's model_version column when
-    configured (the right answer for backfills), else the version under the serving alias now."""
+def serving_version(
+    batch: pd.DataFrame, model: ModelConfig, registry: ModelRegistry
+) -> tuple[str | None, tuple[str, ...]]:
+    """The version that made tonight's predictions: the inference log's model_version column when configured
+    (the right answer for backfills), else the registry's serving alias now; None for a model monitored
+    without the registry and without a version column."""
     column = model.columns.model_version
     if column is None:
+        if model.registry is None:
+            return None, ()
         info = registry.version_by_alias(model.registry.name, model.registry.serving_alias)
         return str(info.version), ()
     counts = batch[column].dropna().astype("string").value_counts()
@@ -182,16 +188,19 @@ def _reference(ctx: RunContext, model: ModelConfig) -> tuple[pd.DataFrame, Label
     return reference, labels
 
 
-def load_reference(ctx: RunContext, model: ModelConfig, version: str) -> pd.DataFrame:
-    """The reference set scored by ``version`` (read and scored once per process and version)."""
+def load_reference(ctx: RunContext, model: ModelConfig, version: str | None) -> pd.DataFrame:
+    """The reference set scored by ``version`` (read and scored once per process and version). A model
+    monitored without the registry keeps the reference's own prediction and score: the ones its owner made."""
     from govern.estimation import score_reference
 
+    reference, _ = _reference(ctx, model)
+    if model.registry is None or version is None:
+        return reference
     key = (model.name, version)
     with ctx._lock:
         cached = ctx._references.get(key)
     if cached is not None:
         return cached
-    reference, _ = _reference(ctx, model)
     estimator = ctx.registry.load_model(model.registry.name, version)
     scored = score_reference(reference, model, estimator)
     with ctx._lock:
@@ -325,7 +334,7 @@ def estimate_stage(ctx: RunContext, inputs: ModelInputs, evidence: Evidence) -> 
     from govern.estimation import estimate_performance, realized_performance
 
     model = inputs.model
-    if inputs.model_version is None:  # neither a batch nor labels tonight
+    if inputs.batch is None and inputs.labelled is None:  # neither a batch nor labels tonight
         return evidence
     fitted = fitted_estimators(ctx, inputs)
     estimated: tuple[Any, ...] = ()
@@ -375,10 +384,9 @@ def compare_with_previous_version(ctx: RunContext, inputs: ModelInputs, metric: 
     """The serving version and the registry version before it, scored on the same reference set."""
     from govern.estimation import metric_on_labelled
 
-    version = inputs.model_version
-    if metric is None or version is None or not version.isdigit():
+    version, model = inputs.model_version, inputs.model
+    if metric is None or version is None or not version.isdigit() or model.registry is None:
         return None
-    model = inputs.model
     earlier = [v.version for v in ctx.registry.versions(model.registry.name) if v.version.isdigit()]
     earlier = [v for v in earlier if int(v) < int(version)]
     if not earlier:

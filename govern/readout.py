@@ -106,7 +106,11 @@ def night_text(result: ModelNightResult, *, location: str | None = None) -> str:
             out.append(f"  {e.stage}: {e.message}")
     evidence = result.evidence
     out.append("\nFigures")
-    out.append(f"  serving version {evidence.model_version or '-'}, {evidence.rows or 0} rows tonight")
+    mode = "the registry" if evidence.mode == "registry" else "its scored reference (no artifact)"
+    out.append(
+        f"  monitored from {mode}; serving version {evidence.model_version or '-'}, "
+        + (f"{evidence.rows} rows tonight" if evidence.rows is not None else "no batch tonight")
+    )
     if evidence.validation is not None:
         v = evidence.validation
         out.append(

@@ -460,6 +460,9 @@ class Evidence(Record):
     """What the stages measured for one model on one night, filled stage by stage; a part is None when its
     stage failed or did not apply (the result's ``errors`` say which)."""
 
+    mode: Literal["registry", "scored_reference"] = "registry"
+    """How the model is monitored: ``registry``, the reference re-scored by the serving version from the
+    registry; ``scored_reference``, from the reference's own prediction and score (no artifact)."""
     model_version: str | None = None
     rows: int | None = None
     missing_batch: str | None = None

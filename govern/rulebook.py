@@ -115,8 +115,8 @@ class ThresholdSpec:
             return min(old, new)
         if self.kind == "switch":
             return bool(old) or bool(new)
-        if self.kind == "list":  # more is monitored: the union, in a stable order
-            return tuple(dict.fromkeys([*old, *new]))
+        if self.kind == "list":  # more is monitored: the union, sorted (the order of the policies must not matter)
+            return tuple(sorted({*old, *new}))
         raise ValueError(f"{self.key} is a choice: two policies that set it differently must be reconciled")
 
     def check_value(self, value: Any) -> None:

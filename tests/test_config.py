@@ -303,3 +303,13 @@ def test_a_threshold_of_the_wrong_kind_is_that_models_error_not_a_traceback(tmp_
     fleet = load_fleet(write_fleet(tmp_path, models=[model, model_config("churn")]), strict=False)
     assert list(fleet.models) == ["churn"]
     assert "thresholds.drift.max_psi: max_psi must be a number" in fleet.broken["loan"]
+
+
+def test_reported_metrics_merge_to_every_metric_any_policy_asks_for(tmp_path: Path) -> None:
+    a = {"performance": {"metric": "roc_auc", "report": ["recall", "f1"]}}
+    b = {"performance": {"report": ["specificity", "f1"]}}
+    rules = load_fleet(_two_policies(tmp_path / "ok", a, b, thresholds={})).rules("loan")
+    assert rules.value("performance", "report") == ("f1", "recall", "specificity")
+    wrong = {"performance": {"report": ["mae"]}}  # a regression metric on a classifier
+    with pytest.raises(ConfigError, match=r"performance\.report \(from b\) must list metrics of roc_auc, .*got 'mae'"):
+        load_fleet(_two_policies(tmp_path / "bad", a, wrong, thresholds={}))

@@ -358,3 +358,35 @@ def test_only_the_sla_metric_and_the_ones_a_policy_asks_for_are_reported(small_f
     finally:
         asking.effective["loan"] = rules
     assert {m.metric for m in reported.evidence.performance.metrics} == {"roc_auc", "f1", "accuracy"}
+
+
+def test_a_model_without_an_artifact_is_monitored_from_its_scored_reference(small_fleet, tmp_path: Path) -> None:
+    """NannyML's own design: a reference with predictions, scores and targets, and no model in our registry."""
+    fleet, registry = small_fleet
+    source = fleet.data_root / "loan"
+    estimator = registry.load_model("loan", "2")
+    reference = pd.read_parquet(source / "reference.parquet")
+    reference["approved"] = estimator.predict(reference[["income", "region"]])
+    reference["score"] = estimator.predict_proba(reference[["income", "region"]])[:, 1]
+    config = model_config("owned")
+    del config["registry"]
+    own = load_fleet(write_fleet(tmp_path, models=[config]))
+    data = own.data_root / "owned"
+    (data / "batches").mkdir(parents=True)
+    reference.to_parquet(data / "reference.parquet")
+    for night in ("2026-10-05",):
+        pd.read_parquet(source / "batches" / f"{night}.parquet").to_parquet(data / "batches" / f"{night}.parquet")
+    save_suite(profile_suite(own.models["owned"], reference), own.expectations_dir / "owned.json")
+
+    result = run_model_night(context(own, InMemoryRegistry()), own.models["owned"], "2026-10-05")  # an empty registry
+    assert result.status == "healthy", [e.message for e in result.errors] + [f.message for f in result.findings]
+    evidence = result.evidence
+    assert evidence.mode == "scored_reference" and evidence.model_version is None
+    assert evidence.validation is not None and evidence.drift is not None and evidence.fairness is not None
+    assert {m.kind for m in evidence.performance.metrics} == {"estimated"}
+    assert evidence.performance.version_comparison is None  # that one needs versions, hence the registry
+    assert result.evidence.drift.features.n_columns == 2
+
+    reference.drop(columns=["score"]).to_parquet(data / "reference.parquet")  # its own scores must be there
+    broken = run_model_night(context(load_fleet(own.path), InMemoryRegistry()), own.models["owned"], "2026-10-05")
+    assert broken.status == "error" and "column 'score' (score) must be present" in broken.errors[0].message

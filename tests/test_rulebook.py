@@ -470,6 +470,8 @@ def _value_of(spec: ThresholdSpec) -> st.SearchStrategy[Any]:
         return st.booleans()
     if spec.kind == "gate":
         return st.integers(1, 1000)
+    if spec.kind == "list":
+        return st.lists(st.sampled_from(["roc_auc", "f1", "recall", "specificity"]), max_size=3).map(tuple)
     bounds = spec.bounds or rulebook.UNIT  # the SLA bounds are the metric's: roc_auc's [0, 1] will do
     return st.floats(
         min_value=bounds.low,
