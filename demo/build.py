@@ -405,7 +405,7 @@ def build_demo(fleet_path: Path, *, force: bool = False, workers: int | None = N
 
     from govern.registry import MlflowRegistry
 
-    registry = MlflowRegistry(layout.fleet.tracking_uri, layout.artifact_root)
+    registry = MlflowRegistry(layout.fleet.tracking_uri, layout.artifact_root, create=True)  # the demo makes its own
     layout.marker.unlink(missing_ok=True)  # an interrupted build must not look finished
     workers = workers or min(2, os.cpu_count() or 1)
     results: dict[str, _ModelResult] = {}

@@ -3,20 +3,32 @@ and the fitted estimator of a version.
 
 ``ModelRegistry`` is the interface the pipeline codes against; ``MlflowRegistry`` is the real one (MLflow's
 model registry, imported lazily inside its methods) and ``InMemoryRegistry`` the test double with the same
-semantics. Every failure is a ``RegistryError`` that names the model, the version or the alias.
+semantics. Every failure is a ``RegistryError`` that names the model, the version or the alias; a registry that
+cannot answer at all (an SQLite file missing, locked or corrupt, a tracking server unreachable) is a
+``RegistryError`` of the form "registry <uri>: <what was asked> failed: <fault>; got <error>", without the SQL
+that MLflow's errors carry.
 
 MLflow facts this adapter relies on (measured on MLflow 3.17): ``search_model_versions`` returns empty alias lists,
 so aliases are read from the registered model; ``log_model`` with explicit ``pip_requirements`` avoids a
 6-11 s requirement inference per version; MLflow 3 stores scikit-learn models with skops, which refuses to
 load types it does not trust unless they are listed (``SKOPS_TRUSTED_TYPES``).
+
+And on a registry that cannot answer: MLflow silently creates an empty database (and its folder) for an
+``sqlite:///`` URI whose file is missing, and initialises MLflow's tables in an empty or foreign SQLite file, so
+every model then "is not in the registry"; each session sets ``PRAGMA busy_timeout = 20000`` (hard-coded, no
+setting), so a locked database costs 20 s per call, 5 s (pysqlite's default) while the store is first built;
+over HTTP it retries 7 times with backoff factor 2, about 250 s against a closed port. Hence the probe of the
+SQLite file before every call (``_check_database``) and ``MLFLOW_HTTP_DEFAULTS``.
 """
 
 from __future__ import annotations
 
 import contextlib
 import copy
+import os
 import re
 import shutil
+import sqlite3
 import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
@@ -39,6 +51,50 @@ SKOPS_TRUSTED_TYPES: tuple[str, ...] = (
 
 #: MLflow reserves these alias names; the in-memory registry refuses them too, so tests catch the mistake.
 _RESERVED_ALIAS = re.compile(r"^(latest|v\d+)$", re.IGNORECASE)
+
+#: How long a call waits for another connection's lock on an SQLite registry before it is a fault. Writers hold
+#: their exclusive lock for milliseconds; a lock held for seconds is a stuck process, not traffic.
+LOCK_TIMEOUT_SECONDS = 5.0
+
+#: Bounds on MLflow's HTTP retries, applied (where the environment does not set them) when a registry on an
+#: ``http(s)://`` tracking server is first used. MLflow's own (7 retries, backoff factor 2, 120 s per request)
+#: take about 250 s to report a closed port; these take about 3 s. Retrying a night belongs to the orchestrator.
+MLFLOW_HTTP_DEFAULTS: dict[str, str] = {
+    "MLFLOW_HTTP_REQUEST_MAX_RETRIES": "2",
+    "MLFLOW_HTTP_REQUEST_BACKOFF_FACTOR": "1",
+    "MLFLOW_HTTP_REQUEST_TIMEOUT": "30",
+}
+
+#: What a backend error means, by the text of the sqlite3 / SQLAlchemy / HTTP error anywhere in its chain.
+_FAULTS: tuple[tuple[tuple[str, ...], str], ...] = (
+    (
+        ("database is locked", "database table is locked"),
+        "the database is locked (another connection holds a lock on it)",
+    ),
+    (
+        ("file is not a database", "malformed", "database corrupt", "not a database"),
+        "the database is corrupt (not a readable SQLite database): restore it from a backup",
+    ),
+    (("readonly database", "read-only database"), "the database is unreachable for writing (read-only)"),
+    (("unable to open database file", "disk i/o error"), "the database is unreachable (the file cannot be opened)"),
+    (
+        (
+            "max retries exceeded",
+            "failed to establish a new connection",
+            "connection refused",
+            "connectionerror",
+            "timed out",
+            "read timeout",
+            "readtimeout",
+            "name or service not known",
+            "temporary failure in name resolution",
+        ),
+        "the tracking server is unreachable: start it or fix mlflow_tracking_uri",
+    ),
+)
+
+#: Where SQLAlchemy's message turns into the statement and its parameters, which name our tables and data.
+_SQL_TEXT = re.compile(r"\s*(\[SQL:|\[parameters:|\(Background on this error)", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -200,27 +256,82 @@ class InMemoryRegistry:
 _MLFLOW_GLOBALS = threading.RLock()
 
 
+def _backend_errors() -> tuple[type[BaseException], ...]:
+    """The errors of the layers under the adapter: MLflow, SQLAlchemy, sqlite3, HTTP, the file system. Anything
+    else (a TypeError in our own code, say) is a bug and propagates as itself."""
+    import requests
+    import sqlalchemy.exc
+    from mlflow.exceptions import MlflowException
+
+    return (MlflowException, sqlalchemy.exc.SQLAlchemyError, sqlite3.Error, requests.RequestException, OSError)
+
+
+def _chain(exc: BaseException) -> Iterator[BaseException]:
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        yield current
+        current = current.__cause__ or current.__context__
+
+
+def _fault_of(exc: BaseException) -> str | None:
+    """What the backend error says about the registry (locked, corrupt, unreachable), or None if it says
+    nothing about it (a bad pickle, an unknown model...)."""
+    text = " ".join(f"{type(e).__name__} {e}" for e in _chain(exc)).lower()
+    for needles, fault in _FAULTS:
+        if any(needle in text for needle in needles):
+            return fault
+    return None
+
+
+def _without_sql(exc: BaseException, limit: int = 300) -> str:
+    """The exception's type and first line, cut before SQLAlchemy's ``[SQL: ...]`` and ``[parameters: ...]``."""
+    text = _SQL_TEXT.split(str(exc), maxsplit=1)[0].strip()
+    first = text.splitlines()[0] if text else ""
+    if len(first) > limit:
+        first = first[: limit - 3] + "..."
+    return f"{type(exc).__name__}: {first}" if first else type(exc).__name__
+
+
 class MlflowRegistry:
     """MLflow's model registry at ``tracking_uri``; model artifacts go under ``artifact_root``.
 
     Each registered model gets its own experiment (``govern/<name>``) whose artifact location is
     ``artifact_root/<name>``, so nothing lands in ``./mlruns``. Loaded models are cached in-process per
     (name, version): a registered version never changes.
+
+    An ``sqlite:///`` registry must already exist, unless ``create=True`` (the demo builder's new registry):
+    before every call the file is checked to be a regular, readable SQLite file holding MLflow's registry
+    tables, not locked for longer than ``lock_timeout`` seconds; otherwise the call fails without MLflow
+    touching the file. Any MLflow, SQLAlchemy or HTTP error that escapes a call is a ``RegistryError`` naming
+    the registry, what was asked and the fault. On an ``http(s)://`` tracking URI, ``MLFLOW_HTTP_DEFAULTS``
+    bound MLflow's retries unless the environment sets them.
     """
 
     EXPERIMENT_PREFIX = "govern/"
 
-    def __init__(self, tracking_uri: str, artifact_root: Path) -> None:
+    def __init__(
+        self,
+        tracking_uri: str,
+        artifact_root: Path,
+        *,
+        create: bool = False,
+        lock_timeout: float = LOCK_TIMEOUT_SECONDS,
+    ) -> None:
         self.tracking_uri = tracking_uri
         self.artifact_root = Path(artifact_root)
+        self.create = create
+        self.lock_timeout = lock_timeout
         self._client: Any = None
         self._cache: dict[tuple[str, str], Any] = {}
         self._cache_lock = threading.Lock()
+        self._asking_now = threading.local()
 
     @classmethod
-    def for_fleet(cls, fleet: Fleet) -> MlflowRegistry:
+    def for_fleet(cls, fleet: Fleet, *, create: bool = False) -> MlflowRegistry:
         """The fleet's registry: its tracking URI, artifacts under ``<state_dir>/mlartifacts``."""
-        return cls(fleet.tracking_uri, fleet.state_dir / "mlartifacts")
+        return cls(fleet.tracking_uri, fleet.state_dir / "mlartifacts", create=create)
 
     def __repr__(self) -> str:
         return f"MlflowRegistry({self.tracking_uri!r}, {str(self.artifact_root)!r})"
@@ -228,14 +339,99 @@ class MlflowRegistry:
     # -- plumbing
 
     @property
+    def sqlite_path(self) -> Path | None:
+        """The database file of an ``sqlite:///`` tracking URI; None for a server or an in-memory database."""
+        if not self.tracking_uri.startswith("sqlite:///"):
+            return None
+        path = self.tracking_uri.removeprefix("sqlite:///").split("?", 1)[0]
+        return Path(path) if path and path != ":memory:" else None
+
+    @property
     def client(self) -> Any:
+        """MLflow's client on this registry. Use it inside ``_asking``: building it may already touch the store."""
         if self._client is None:
             from mlflow import MlflowClient
 
-            if self.tracking_uri.startswith("sqlite:///"):
-                Path(self.tracking_uri.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+            if urlparse(self.tracking_uri).scheme in ("http", "https"):
+                for key, value in MLFLOW_HTTP_DEFAULTS.items():
+                    os.environ.setdefault(key, value)
+            path = self.sqlite_path
+            if path is not None and self.create:
+                path.parent.mkdir(parents=True, exist_ok=True)
             self._client = MlflowClient(tracking_uri=self.tracking_uri, registry_uri=self.tracking_uri)
         return self._client
+
+    @contextlib.contextmanager
+    def _asking(self, what: str, *, writes: bool = False) -> Iterator[None]:
+        """Check the registry can be asked ``what`` ("reading alias 'champion' of model 'm'"), then turn any
+        backend error escaping the block into a ``RegistryError`` naming the registry, ``what`` and the fault.
+        Re-entrant: a call made inside another call is checked and reported by the outer one."""
+        if getattr(self._asking_now, "what", None) is not None:
+            yield
+            return
+        self._asking_now.what = what
+        try:
+            self._check_database(what, writes=writes)
+            yield
+        except RegistryError:
+            raise
+        except _backend_errors() as exc:
+            fault = _fault_of(exc) or "the registry could not carry it out"
+            raise RegistryError(
+                f"registry {self.tracking_uri}: {what} failed: {fault}; got {_without_sql(exc)}"
+            ) from exc
+        finally:
+            self._asking_now.what = None
+
+    def _check_database(self, what: str, *, writes: bool) -> None:
+        """Refuse an SQLite registry that MLflow would silently create, initialise or wait on: a missing, empty,
+        foreign, unreadable, corrupt or locked file. Opens it read-write without creating it (so a hot journal
+        is rolled back as MLflow would) and reads the schema; before a write, also takes and releases the write
+        lock, which waits ``lock_timeout`` where MLflow would wait 20 s. About 0.6 ms; a registry call costs 5-15 ms."""
+        path = self.sqlite_path
+        if path is None:
+            return
+        where = f"registry {self.tracking_uri}: the database file {path}"
+        advice = "restore it or fix mlflow_tracking_uri"
+        if not path.exists():
+            if self.create:
+                return
+            raise RegistryError(f"{where} must exist; got no such file (MLflow would create an empty one): {advice}")
+        if not path.is_file():
+            kind = "directory" if path.is_dir() else "special file"
+            raise RegistryError(f"{where} must be a regular file; got a {kind} instead: {advice}")
+        if not os.access(path, os.R_OK):
+            raise RegistryError(f"{where} must be readable; got permission denied instead")
+        if path.stat().st_size == 0:
+            if self.create:
+                return
+            raise RegistryError(
+                f"{where} must hold an MLflow registry; got an empty file (MLflow would initialise it as a new, "
+                f"empty registry): {advice}"
+            )
+        try:
+            with contextlib.closing(
+                sqlite3.connect(
+                    f"{path.resolve().as_uri()}?mode=rw", uri=True, timeout=self.lock_timeout, isolation_level=None
+                )
+            ) as db:
+                tables = {row[0] for row in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+                if writes:
+                    db.execute("BEGIN IMMEDIATE")  # changes nothing: no page is written before the rollback
+                    db.execute("ROLLBACK")
+        except sqlite3.Error as exc:
+            fault = _fault_of(exc) or "the database could not be read"
+            if "locked" in fault:
+                held = f"another connection held a lock on it for more than {self.lock_timeout:g} s"
+                fault = f"the database is locked ({held})"
+            raise RegistryError(
+                f"registry {self.tracking_uri}: {what} failed: {fault}; got {_without_sql(exc)}"
+            ) from exc
+        if "registered_models" not in tables and not self.create:
+            raise RegistryError(
+                f"{where} must hold an MLflow registry; got an SQLite database without MLflow's tables (MLflow "
+                f"would add them to it): {advice}"
+            )
 
     @contextlib.contextmanager
     def _global_uris(self) -> Iterator[None]:
@@ -257,6 +453,7 @@ class MlflowRegistry:
         return getattr(exc, "error_code", "") in ("RESOURCE_DOES_NOT_EXIST", "NOT_FOUND")
 
     def _registered(self, name: str) -> Any:
+        """The registered model (call inside ``_asking``: other backend errors are left to it)."""
         from mlflow.exceptions import MlflowException
 
         try:
@@ -267,7 +464,7 @@ class MlflowRegistry:
                     f"model {name!r} must exist in the registry at {self.tracking_uri}; got no registered model "
                     f"of that name instead"
                 ) from exc
-            raise RegistryError(f"model {name!r}: the registry at {self.tracking_uri} must answer; got {exc}") from exc
+            raise
 
     @staticmethod
     def _aliases_by_version(registered: Any) -> dict[str, tuple[str, ...]]:
@@ -291,15 +488,14 @@ class MlflowRegistry:
         )
 
     def _model_version(self, name: str, version: str) -> Any:
+        """The model version (call inside ``_asking``: other backend errors are left to it)."""
         from mlflow.exceptions import MlflowException
 
         try:
             return self.client.get_model_version(name, str(version))
         except MlflowException as exc:
             if not self._not_found(exc):
-                raise RegistryError(
-                    f"model {name!r}: version {version!r} could not be read from {self.tracking_uri}; got {exc}"
-                ) from exc
+                raise
             self._registered(name)  # names the model when it is the model that is missing
             known = ", ".join(v.version for v in self.versions(name)) or "none"
             raise RegistryError(
@@ -321,54 +517,63 @@ class MlflowRegistry:
     # -- the interface
 
     def versions(self, name: str) -> list[ModelVersionInfo]:
-        aliases = self._aliases_by_version(self._registered(name))
-        escaped = name.replace("'", "\\'")
-        found = self.client.search_model_versions(f"name = '{escaped}'")
+        with self._asking(f"listing the versions of model {name!r}"):
+            aliases = self._aliases_by_version(self._registered(name))
+            escaped = name.replace("'", "\\'")
+            found = self.client.search_model_versions(f"name = '{escaped}'")
         infos = [self._info(mv, aliases.get(str(mv.version), ())) for mv in found]
         return sorted(infos, key=lambda i: int(i.version))
 
     def get_version(self, name: str, version: str) -> ModelVersionInfo:
-        mv = self._model_version(name, version)
-        aliases = self._aliases_by_version(self._registered(name))
+        with self._asking(f"reading version {str(version)!r} of model {name!r}"):
+            mv = self._model_version(name, version)
+            aliases = self._aliases_by_version(self._registered(name))
         return self._info(mv, aliases.get(str(mv.version), ()))
 
     def version_by_alias(self, name: str, alias: str) -> ModelVersionInfo:
-        registered = self._registered(name)
-        version = (registered.aliases or {}).get(alias)
-        if version is None:
-            known = ", ".join(sorted(registered.aliases or {})) or "no aliases at all"
-            raise RegistryError(
-                f"model {name!r}: alias {alias!r} must exist in the registry; got none instead (the model has {known})"
-            )
-        return self.get_version(name, str(version))
+        with self._asking(f"reading alias {alias!r} of model {name!r}"):
+            registered = self._registered(name)
+            version = (registered.aliases or {}).get(alias)
+            if version is None:
+                known = ", ".join(sorted(registered.aliases or {})) or "no aliases at all"
+                raise RegistryError(
+                    f"model {name!r}: alias {alias!r} must exist in the registry; got none instead "
+                    f"(the model has {known})"
+                )
+            return self.get_version(name, str(version))
 
     def load_model(self, name: str, version: str) -> Any:
         key = (name, str(version))
         with self._cache_lock:
             if key in self._cache:
                 return self._cache[key]
-            self._model_version(name, key[1])
-            import mlflow.sklearn
+            with self._asking(f"loading version {key[1]!r} of model {name!r}"):
+                self._model_version(name, key[1])
+                import mlflow.sklearn
 
-            with self._global_uris():
-                try:
-                    model = mlflow.sklearn.load_model(f"models:/{name}/{key[1]}")
-                except Exception as exc:  # MLflow, skops and pickle each raise their own types
-                    raise RegistryError(
-                        f"model {name!r}: version {key[1]!r} must load as a scikit-learn model; "
-                        f"got {type(exc).__name__}: {exc}"
-                    ) from exc
+                with self._global_uris():
+                    try:
+                        model = mlflow.sklearn.load_model(f"models:/{name}/{key[1]}")
+                    except Exception as exc:  # MLflow, skops and pickle each raise their own types
+                        if _fault_of(exc) is not None:
+                            raise  # the registry's fault, not the model's: reported by _asking
+                        raise RegistryError(
+                            f"model {name!r}: version {key[1]!r} must load as a scikit-learn model; "
+                            f"got {_without_sql(exc)}"
+                        ) from exc
             self._cache[key] = model
             return model
 
     def set_alias(self, name: str, alias: str, version: str) -> None:
         _check_alias(name, alias)
-        self._model_version(name, version)
-        self.client.set_registered_model_alias(name, alias, str(version))
+        with self._asking(f"pointing alias {alias!r} of model {name!r} at version {str(version)!r}", writes=True):
+            self._model_version(name, version)
+            self.client.set_registered_model_alias(name, alias, str(version))
 
     def set_tag(self, name: str, version: str, key: str, value: str) -> None:
-        self._model_version(name, version)
-        self.client.set_model_version_tag(name, str(version), key, str(value))
+        with self._asking(f"setting tag {key!r} on version {str(version)!r} of model {name!r}", writes=True):
+            self._model_version(name, version)
+            self.client.set_model_version_tag(name, str(version), key, str(value))
 
     def register_sklearn(
         self, name: str, model: Any, *, tags: dict[str, str] | None = None, description: str = ""
@@ -378,8 +583,8 @@ class MlflowRegistry:
         import sklearn
         from mlflow.exceptions import MlflowException
 
-        client = self.client
-        try:
+        with self._asking(f"registering a new version of model {name!r}", writes=True):
+            client = self.client
             experiment_id = self._experiment_id(name)
             # The store resolves the new version's source ("models:/m-...") through the global tracking URI,
             # so registration stays inside the same context as the run.
@@ -407,32 +612,30 @@ class MlflowRegistry:
                     description=description or None,
                     model_id=logged.model_id,
                 )
-        except MlflowException as exc:
-            raise RegistryError(
-                f"model {name!r}: registering a new version at {self.tracking_uri} must succeed; got {exc}"
-            ) from exc
-        return self.get_version(name, str(mv.version))
+            return self.get_version(name, str(mv.version))
 
     def delete_model(self, name: str, *, missing_ok: bool = False) -> None:
         """Delete the registered model, the runs and logged models behind its versions, and their local
         artifact folders (MLflow itself only marks runs deleted; ``mlflow gc`` would be needed otherwise)."""
-        try:
+        with self._asking(f"deleting model {name!r}", writes=True):
+            try:
+                self._registered(name)
+            except RegistryError:
+                if missing_ok:
+                    return
+                raise
             found = self.versions(name)
-        except RegistryError:
-            if missing_ok:
-                return
-            raise
-        client = self.client
-        sources = [client.get_model_version(name, v.version) for v in found]
-        client.delete_registered_model(name)
-        for mv in sources:
-            if mv.run_id:
-                client.delete_run(mv.run_id)
-            model_id = getattr(mv, "model_id", None) or (
-                mv.source.removeprefix("models:/") if str(mv.source).startswith("models:/m-") else None
-            )
-            if model_id:
-                self._delete_logged_model(model_id)
+            client = self.client
+            sources = [client.get_model_version(name, v.version) for v in found]
+            client.delete_registered_model(name)
+            for mv in sources:
+                if mv.run_id:
+                    client.delete_run(mv.run_id)
+                model_id = getattr(mv, "model_id", None) or (
+                    mv.source.removeprefix("models:/") if str(mv.source).startswith("models:/m-") else None
+                )
+                if model_id:
+                    self._delete_logged_model(model_id)
         with self._cache_lock:
             for key in [k for k in self._cache if k[0] == name]:
                 del self._cache[key]
@@ -447,7 +650,7 @@ class MlflowRegistry:
         except MlflowException as exc:
             if self._not_found(exc):
                 return
-            raise RegistryError(f"logged model {model_id!r} must be deletable; got {exc}") from exc
+            raise  # reported by the caller's _asking, without the SQL
         parsed = urlparse(str(artifact_uri))
         if parsed.scheme == "file":
             folder = Path(unquote(parsed.path))

@@ -114,7 +114,7 @@ class Validator:
         from govern.workers import WorkerPool
 
         self._pool = WorkerPool(workers, initializer=_get_batch_definition)
-        self._pool.start()  # GE's import (4-8 s) overlaps the first loads
+        self._pool.start(warm=True)  # the worker's GE import (4-8 s) overlaps the first loads
 
     def validate(self, frame: pd.DataFrame, suite: dict[str, Any], *, source: str = "suite") -> ValidationResult:
         result: ValidationResult = self._pool.run(f"{source}: validation", validate_batch, frame, suite, source=source)

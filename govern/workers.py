@@ -37,8 +37,14 @@ class WorkerPool:
         self._submitter: _Submitter | None = None
         self._lock = threading.Lock()
 
-    def start(self) -> Any:
-        return self._start()[0]
+    def start(self, *, warm: bool = False) -> Any:
+        """Create the pool; with ``warm``, also start its workers now (they start on the first call otherwise),
+        so that their initializer (an import of several seconds) overlaps the caller's other work."""
+        pool, submitter = self._start()
+        if warm:
+            for _ in range(self.workers):
+                submitter.call(pool.submit, int)  # a no-op that makes the executor spawn a worker
+        return pool
 
     def _start(self) -> tuple[Any, _Submitter]:
         with self._lock:

@@ -5,7 +5,11 @@ from __future__ import annotations
 
 import itertools
 import os
-from collections.abc import Iterator
+import shutil
+import socket
+import sqlite3
+import time
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -19,7 +23,14 @@ from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import OneHotEncoder, StandardScaler
 
 from govern.errors import RegistryError
-from govern.registry import InMemoryRegistry, MlflowRegistry, ModelRegistry, ModelVersionInfo
+from govern.registry import (
+    LOCK_TIMEOUT_SECONDS,
+    MLFLOW_HTTP_DEFAULTS,
+    InMemoryRegistry,
+    MlflowRegistry,
+    ModelRegistry,
+    ModelVersionInfo,
+)
 
 os.environ.setdefault("MLFLOW_DISABLE_TELEMETRY", "true")
 
@@ -63,7 +74,7 @@ def classifier(frame: pd.DataFrame) -> Pipeline:
 @pytest.fixture(scope="module")
 def mlflow_registry(tmp_path_factory: pytest.TempPathFactory) -> MlflowRegistry:
     root = tmp_path_factory.mktemp("registry")
-    return MlflowRegistry(f"sqlite:///{root / 'mlflow.db'}", root / "mlartifacts")
+    return MlflowRegistry(f"sqlite:///{root / 'mlflow.db'}", root / "mlartifacts", create=True)
 
 
 @pytest.fixture(params=["memory", "mlflow"])
@@ -252,3 +263,205 @@ def test_mlflow_registry_for_fleet_uses_the_fleet_state(tmp_path: Path) -> None:
     registry = MlflowRegistry.for_fleet(fleet)
     assert registry.tracking_uri == f"sqlite:///{(tmp_path / '.state' / 'mlflow.db').resolve()}"
     assert registry.artifact_root == (tmp_path / ".state" / "mlartifacts").resolve()
+    assert not registry.create and MlflowRegistry.for_fleet(fleet, create=True).create
+
+
+# ------------------------------------------------------------------ a registry that cannot answer (issue 6)
+# Real MLflow on real SQLite files: a missing, foreign, corrupt or locked database, and a closed HTTP port. Each
+# is a RegistryError naming the registry and what was asked, in bounded time, with no SQL in it, and leaves the
+# file as it was.
+
+#: Every call of the interface, on model "m" (version 1, alias "champion" in the populated registry).
+CALLS: dict[str, Callable[[MlflowRegistry, Pipeline], object]] = {
+    "versions": lambda r, _: r.versions("m"),
+    "get_version": lambda r, _: r.get_version("m", "1"),
+    "version_by_alias": lambda r, _: r.version_by_alias("m", "champion"),
+    "load_model": lambda r, _: r.load_model("m", "1"),
+    "set_alias": lambda r, _: r.set_alias("m", "challenger", "1"),
+    "set_tag": lambda r, _: r.set_tag("m", "1", "k", "v"),
+    "register_sklearn": lambda r, model: r.register_sklearn("m", model),
+    "delete_model": lambda r, _: r.delete_model("m", missing_ok=True),
+}
+
+
+@pytest.fixture(scope="module")
+def populated_db(tmp_path_factory: pytest.TempPathFactory, classifier: Pipeline) -> Path:
+    """An MLflow SQLite registry holding model "m", version 1, alias "champion": copy it, never change it."""
+    root = tmp_path_factory.mktemp("populated")
+    registry = MlflowRegistry(f"sqlite:///{root / 'mlflow.db'}", root / "mlartifacts", create=True)
+    registry.register_sklearn("m", classifier)
+    registry.set_alias("m", "champion", "1")
+    return root / "mlflow.db"
+
+
+def _copy_of(populated_db: Path, folder: Path, *, lock_timeout: float = LOCK_TIMEOUT_SECONDS) -> MlflowRegistry:
+    shutil.copytree(populated_db.parent, folder)
+    return MlflowRegistry(f"sqlite:///{folder / 'mlflow.db'}", folder / "mlartifacts", lock_timeout=lock_timeout)
+
+
+def _assert_no_sql(message: str) -> None:
+    assert "SELECT" not in message and "[SQL" not in message and "[parameters" not in message, message
+
+
+@pytest.mark.parametrize("call", CALLS)
+def test_a_missing_sqlite_file_is_refused_and_not_created(tmp_path: Path, classifier: Pipeline, call: str) -> None:
+    state = tmp_path / "state"
+    registry = MlflowRegistry(f"sqlite:///{state / 'mlflow.db'}", state / "mlartifacts")
+    expected = (
+        f"registry sqlite:///{state / 'mlflow.db'}: the database file {state / 'mlflow.db'} must exist; got no "
+        f"such file (MLflow would create an empty one): restore it or fix mlflow_tracking_uri"
+    )
+    with pytest.raises(RegistryError) as caught:
+        CALLS[call](registry, classifier)
+    assert str(caught.value) == expected
+    assert not state.exists()  # neither the file nor its folder: MLflow never got to create them
+
+
+def test_a_new_registry_is_created_only_when_asked(tmp_path: Path, classifier: Pipeline) -> None:
+    database = tmp_path / "state" / "mlflow.db"
+    creating = MlflowRegistry(f"sqlite:///{database}", tmp_path / "state" / "mlartifacts", create=True)
+    assert creating.register_sklearn("m", classifier).version == "1"
+    assert database.is_file()
+    reading = MlflowRegistry(f"sqlite:///{database}", tmp_path / "state" / "mlartifacts")
+    assert [v.version for v in reading.versions("m")] == ["1"]
+
+
+@pytest.mark.parametrize(
+    ("kind", "expected"),
+    [
+        ("directory", "must be a regular file; got a directory instead"),
+        ("empty file", "must hold an MLflow registry; got an empty file"),
+        ("foreign database", "must hold an MLflow registry; got an SQLite database without MLflow's tables"),
+    ],
+)
+def test_a_file_that_holds_no_registry_is_refused_untouched(
+    tmp_path: Path, classifier: Pipeline, kind: str, expected: str
+) -> None:
+    database = tmp_path / "mlflow.db"
+    if kind == "directory":
+        database.mkdir()
+    elif kind == "empty file":
+        database.touch()
+    else:
+        with sqlite3.connect(database) as db:
+            db.execute("CREATE TABLE invoices (id INTEGER)")
+    before = sorted(p.name for p in tmp_path.iterdir()), None if database.is_dir() else database.read_bytes()
+    registry = MlflowRegistry(f"sqlite:///{database}", tmp_path / "mlartifacts")
+
+    started = time.perf_counter()
+    for call in ("version_by_alias", "register_sklearn"):
+        with pytest.raises(RegistryError, match=rf"^registry sqlite:///{database}: the database file .*{expected}"):
+            CALLS[call](registry, classifier)
+    assert time.perf_counter() - started < 5  # MLflow retries a path it cannot open for about 100 s
+    assert (sorted(p.name for p in tmp_path.iterdir()), None if database.is_dir() else database.read_bytes()) == before
+
+
+@pytest.mark.parametrize("damage", ["random bytes", "truncated copy"])
+@pytest.mark.parametrize("call", ["version_by_alias", "load_model", "set_tag"])
+def test_a_corrupt_database_is_a_fault_naming_the_registry_without_sql(
+    tmp_path: Path, populated_db: Path, classifier: Pipeline, damage: str, call: str
+) -> None:
+    registry = _copy_of(populated_db, tmp_path / "state")
+    database = tmp_path / "state" / "mlflow.db"
+    content = database.read_bytes()
+    damaged = np.random.default_rng(3).bytes(len(content)) if damage == "random bytes" else content[: len(content) // 2]
+    database.write_bytes(damaged)
+
+    with pytest.raises(RegistryError) as caught:
+        CALLS[call](registry, classifier)
+    message = str(caught.value)
+    assert message.startswith(f"registry sqlite:///{database}: ")
+    assert "of model 'm' failed: the database is corrupt" in message
+    assert "; got DatabaseError: " in message
+    _assert_no_sql(message)
+    assert database.read_bytes() == damaged
+    assert sorted(p.name for p in database.parent.iterdir()) == ["mlartifacts", "mlflow.db"]
+
+
+@pytest.mark.parametrize("used_first", [False, True], ids=["locked-from-the-start", "locked-after-first-use"])
+def test_a_locked_database_is_a_fault_within_the_lock_timeout(
+    tmp_path: Path, populated_db: Path, used_first: bool
+) -> None:
+    """MLflow itself waits 5 s while building its store and 20 s per session (a hard-coded busy_timeout)."""
+    timeout = LOCK_TIMEOUT_SECONDS if not used_first else 1.0
+    registry = _copy_of(populated_db, tmp_path / "state", lock_timeout=timeout)
+    database = tmp_path / "state" / "mlflow.db"
+    if used_first:
+        assert registry.version_by_alias("m", "champion").version == "1"
+    holder = sqlite3.connect(database, isolation_level=None)
+    holder.execute("BEGIN EXCLUSIVE")
+    try:
+        started = time.perf_counter()
+        with pytest.raises(RegistryError) as caught:
+            registry.version_by_alias("m", "champion")
+        elapsed = time.perf_counter() - started
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+
+    message = str(caught.value)
+    assert message.startswith(f"registry sqlite:///{database}: reading alias 'champion' of model 'm' failed: ")
+    assert "the database is locked" in message and "; got OperationalError: database is locked" in message
+    _assert_no_sql(message)
+    assert timeout - 0.5 < elapsed < timeout + 4
+    assert registry.version_by_alias("m", "champion").version == "1"  # answers again once the lock is gone
+
+
+def test_a_write_lock_fails_writes_within_the_lock_timeout_and_lets_reads_through(
+    tmp_path: Path, populated_db: Path
+) -> None:
+    """Another process in a write transaction: reads still work; MLflow would wait 20 s before failing a write."""
+    registry = _copy_of(populated_db, tmp_path / "state", lock_timeout=1.0)
+    holder = sqlite3.connect(tmp_path / "state" / "mlflow.db", isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")
+    try:
+        assert registry.get_version("m", "1").aliases == ("champion",)
+        started = time.perf_counter()
+        with pytest.raises(
+            RegistryError, match=r"setting tag 'k' on version '1' of model 'm' failed: .*locked"
+        ) as caught:
+            registry.set_tag("m", "1", "k", "v")
+        elapsed = time.perf_counter() - started
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+    _assert_no_sql(str(caught.value))
+    assert elapsed < 5
+    assert registry.get_version("m", "1").tags == {}
+
+
+def _closed_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def _without_http_settings(monkeypatch: pytest.MonkeyPatch) -> None:
+    for key in MLFLOW_HTTP_DEFAULTS:
+        monkeypatch.setenv(key, "")  # recorded, so the test's end restores the variable's absence
+        monkeypatch.delenv(key)
+
+
+def test_an_unreachable_tracking_server_is_a_fault_naming_it_in_bounded_time(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """MLflow's own retries (7, backoff factor 2) take about 250 s to give up on a closed port."""
+    _without_http_settings(monkeypatch)
+    uri = f"http://127.0.0.1:{_closed_port()}"
+    registry = MlflowRegistry(uri, tmp_path / "mlartifacts")
+    started = time.perf_counter()
+    with pytest.raises(RegistryError) as caught:
+        registry.versions("m")
+    assert time.perf_counter() - started < 30
+    assert str(caught.value).startswith(
+        f"registry {uri}: listing the versions of model 'm' failed: the tracking server is unreachable"
+    )
+    assert not (tmp_path / "mlartifacts").exists()
+
+
+def test_http_retry_bounds_leave_the_users_settings_alone(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    _without_http_settings(monkeypatch)
+    monkeypatch.setenv("MLFLOW_HTTP_REQUEST_MAX_RETRIES", "0")
+    assert MlflowRegistry(f"http://127.0.0.1:{_closed_port()}", tmp_path).client is not None
+    assert os.environ["MLFLOW_HTTP_REQUEST_MAX_RETRIES"] == "0"
+    assert os.environ["MLFLOW_HTTP_REQUEST_TIMEOUT"] == MLFLOW_HTTP_DEFAULTS["MLFLOW_HTTP_REQUEST_TIMEOUT"]
