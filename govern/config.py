@@ -207,6 +207,7 @@ class PerformanceRules(_Section):
     section: ClassVar[str] = "performance"
     metric: str | None = _declared("performance", "metric")
     report: tuple[str, ...] | None = _declared("performance", "report")
+    min_rows: int | None = _declared("performance", "min_rows")
     minimum: float | None = _declared("performance", "minimum")
     maximum: float | None = _declared("performance", "maximum")
     max_drop: float | None = _declared("performance", "max_drop")
@@ -277,7 +278,7 @@ class PolicyConfig(Rules):
 class ModelConfig(_Strict):
     """One production model (``configs/models/<name>.yaml``)."""
 
-    name: Name
+    name: Name = Field(description="the model's name; in a model file it may be left out: the file name is the name")
     description: str = ""
     owner: Contact
     escalation: list[Contact] = Field(default_factory=list)
@@ -328,6 +329,78 @@ class FleetConfig(_Strict):
     expectations_dir: str = "../expectations"
     concurrency: Annotated[int, Field(ge=1, le=64)] = 4
     default_policies: list[Name] = Field(default_factory=list)
+    timezone: str = Field(
+        "UTC", description="IANA time zone of the schedule and of the default night (yesterday there): Europe/Paris"
+    )
+    schedule: str = Field(
+        "0 2 * * *",
+        description="when the nightly run starts, in `timezone`: cron's five fields (minute hour day-of-month month "
+        "day-of-week)",
+    )
+
+    # Cron's five fields as the scheduler (Prefect's croniter) reads them: name, lowest, highest, and the names
+    # that stand for numbers from the lowest on. A subset of what croniter accepts (no L, W, #, ? nor reversed
+    # ranges): what is accepted here is accepted there, so a schedule fails at load, never at deployment.
+    _CRON_FIELDS: ClassVar[tuple[tuple[str, int, int, tuple[str, ...]], ...]] = (
+        ("minute", 0, 59, ()),
+        ("hour", 0, 23, ()),
+        ("day-of-month", 1, 31, ()),
+        ("month", 1, 12, ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")),
+        ("day-of-week", 0, 7, ("sun", "mon", "tue", "wed", "thu", "fri", "sat")),
+    )
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_timezone(cls, value: str) -> str:
+        import zoneinfo
+
+        known = zoneinfo.available_timezones()
+        if value in known:
+            return value
+        by_case = {name.lower(): name for name in known}
+        same = by_case.get(value.lower())
+        hint = f" (did you mean {same!r}?)" if same else _did_you_mean(value, known)
+        raise ValueError(f"must be an IANA time zone name such as 'Europe/Paris' or 'UTC'; got {value!r} instead{hint}")
+
+    @field_validator("schedule")
+    @classmethod
+    def _five_field_cron(cls, value: str) -> str:
+        expected = "a cron expression of five fields (minute hour day-of-month month day-of-week) such as '0 2 * * *'"
+        fields = value.split()
+        if len(fields) != len(cls._CRON_FIELDS):
+            raise ValueError(f"must be {expected}; got {value!r} instead, with {len(fields)} field(s)")
+        for text, (name, lowest, highest, names) in zip(fields, cls._CRON_FIELDS, strict=True):
+            for item in text.split(","):
+                problem = cls._cron_item_problem(item, lowest, highest, names)
+                if problem:
+                    raise ValueError(f"must be {expected}; got {value!r} instead: its {name} field {text!r} {problem}")
+        return value
+
+    @staticmethod
+    def _cron_item_problem(item: str, lowest: int, highest: int, names: tuple[str, ...]) -> str | None:
+        """Why one comma-separated item of a cron field is not ``*``, ``N``, ``N-M``, each with an optional
+        ``/STEP``; None when it is."""
+        import re
+
+        match = re.fullmatch(r"(\*|[0-9a-zA-Z]+(?:-[0-9a-zA-Z]+)?)(?:/([0-9]+))?", item)
+        if match is None:
+            return f"has {item!r}, which is not *, N or N-M (each with an optional /STEP)"
+        span, step = match.groups()
+        if step is not None and int(step) < 1:
+            return f"has the step {step!r}, which must be at least 1"
+        if span == "*":
+            return None
+        bounds = []
+        for part in span.split("-"):
+            named = part.lower() in names
+            number = lowest + names.index(part.lower()) if named else int(part) if part.isdigit() else None
+            if number is None or not lowest <= number <= highest:
+                spelled = f" or {names[0]}..{names[-1]}" if names else ""
+                return f"has {part!r}, which must be a number from {lowest} to {highest}{spelled}"
+            bounds.append(number)
+        if len(bounds) == 2 and bounds[0] > bounds[1]:
+            return f"has the range {span!r}, whose start must not be after its end"
+        return None
 
 
 # ---------------------------------------------------------------------------------------------- effective rules
@@ -612,6 +685,10 @@ def _read_yaml(path: Path) -> Any:
         raise ConfigError(f"{path}: must be {exc.expected}; got {exc.got} instead") from exc
     except yaml.YAMLError as exc:
         raise ConfigError(f"{path}: must be valid YAML; got a parse error instead: {exc}") from exc
+    except RecursionError as exc:  # thousands of nested [[[...]]]: PyYAML recurses once per level
+        raise ConfigError(
+            f"{path}: must be a YAML document nested a reasonable depth; got one nested too deep to parse instead"
+        ) from exc
 
 
 def _format_validation(path: Path, exc: ValidationError) -> str:
@@ -631,13 +708,14 @@ def _format_validation(path: Path, exc: ValidationError) -> str:
     return "\n".join(lines)
 
 
-def parse(kind: type[_Strict], path: Path) -> Any:
-    """Parse one YAML file into ``kind``; a ConfigError names the file and every failing field."""
+def parse(kind: type[_Strict], path: Path, *, defaults: dict[str, Any] | None = None) -> Any:
+    """Parse one YAML file into ``kind``; a ConfigError names the file and every failing field. ``defaults``
+    fill top-level keys the file leaves out (a model's ``name``: its file name)."""
     raw = _read_yaml(path)
     if not isinstance(raw, dict):
         raise ConfigError(f"{path}: must be a YAML mapping; got {type(raw).__name__} instead")
     try:
-        return kind.model_validate(raw)
+        return kind.model_validate({**(defaults or {}), **raw})
     except ValidationError as exc:
         raise ConfigError(_format_validation(path, exc)) from exc
 
@@ -751,7 +829,7 @@ def _misnamed(file: Path, kind: str) -> str:
 
 
 def _load_model(file: Path, policies: dict[str, PolicyConfig], policies_dir: Path, suites: Path) -> ModelConfig:
-    model: ModelConfig = parse(ModelConfig, file)
+    model: ModelConfig = parse(ModelConfig, file, defaults={"name": file.stem})  # the file name is the name
     problems = []
     if model.name != file.stem:
         problems.append(f"{file}: name must equal the file name {file.stem!r}; got {model.name!r} instead")

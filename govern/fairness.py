@@ -390,7 +390,7 @@ def _encode(frame: pd.DataFrame, attribute: str, max_groups: int | None, what: s
     if max_groups is not None and len(uniques) > max_groups:
         raise DataError(
             f"{what}: protected attribute {attribute!r} must have at most {max_groups} distinct values; got "
-            f"{len(uniques):,} (is it an identifier?)"
+            f"{len(uniques):,} instead (is it an identifier?)"
         )
     labels = [str(value) for value in uniques]
     missing = codes < 0

@@ -87,6 +87,6 @@ def govern_night(
     except OSError as exc:  # the models' results are written; without its summary the night must fail, clearly
         raise ResultError(
             f"the fleet summary of {night} must be written to {ctx.store.location(night)}; "
-            f"got {type(exc).__name__}: {exc}"
+            f"got {type(exc).__name__}: {exc} instead"
         ) from exc
     return summary

@@ -25,6 +25,7 @@ import pandas as pd
 from govern.config import EffectiveRules, Fleet, ModelConfig, ProblemType
 from govern.data import exists, read_table
 from govern.errors import DataError, GovernanceError
+from govern.policy import gate_met
 from govern.registry import ModelRegistry
 from govern.results import (
     AppliedRule,
@@ -228,6 +229,31 @@ def load_inputs(ctx: RunContext, model: ModelConfig, night: str) -> ModelInputs:
     A batch that did not arrive is not an error: the feed is late or stopped, which the judgement reports as a
     freshness finding, and the labels that arrived tonight for an earlier batch are still evaluated."""
     path = ctx.fleet.data_path(model.data.batches, night)
+    if exists(path):
+        return _load_inputs(ctx, model, night, path)
+    try:
+        return _load_inputs(ctx, model, night, path)
+    except GovernanceError as exc:  # the batch is missing *and* something else broke: both must be told
+        raise LoadFailedWithoutBatch(str(exc), missing_batch=path) from exc
+
+
+class LoadFailedWithoutBatch(GovernanceError):
+    """Tonight's batch did not arrive and the rest of the load (reference, labels, registry) failed too: the
+    model's result carries both the freshness finding and the load error."""
+
+    def __init__(self, message: str, *, missing_batch: str) -> None:
+        super().__init__(message)
+        self.missing_batch = missing_batch
+
+    def __reduce__(self) -> Any:  # picklable with its keyword, for Prefect's task results
+        return (_load_failed_without_batch, (str(self), self.missing_batch))
+
+
+def _load_failed_without_batch(message: str, missing_batch: str) -> LoadFailedWithoutBatch:
+    return LoadFailedWithoutBatch(message, missing_batch=missing_batch)
+
+
+def _load_inputs(ctx: RunContext, model: ModelConfig, night: str, path: str) -> ModelInputs:
     raw_reference, labels = _reference(ctx, model)
     batch = _read_batch(ctx, model, night, labels) if exists(path) else None
 
@@ -304,8 +330,10 @@ def fitted_estimators(ctx: RunContext, inputs: ModelInputs) -> FittedEstimators:
     metrics = metrics_for(model, rules.value("performance", "metric"), rules.value("performance", "report") or ())
     fingerprint = _fingerprint(ctx.fleet.data_path(model.data.reference))
     served = inputs.batch if inputs.batch is not None else inputs.labelled  # no batch tonight: the labelled one
+    # never below performance.min_rows: a batch that small gets no estimate, and must not make chunks that small
+    floor = int(rules.value("performance", "min_rows") or 1)
     chunk_size = nightly_chunk_size(
-        len(served) if served is not None else 0, expected_rows=model.data.expected_batch_rows
+        max(len(served) if served is not None else 0, floor), expected_rows=model.data.expected_batch_rows
     )
     key = EstimatorCache.key(model, inputs.model_version, fingerprint, metrics, chunk_size=chunk_size)
     with ctx._lock:
@@ -336,13 +364,20 @@ def estimate_stage(ctx: RunContext, inputs: ModelInputs, evidence: Evidence) -> 
     model = inputs.model
     if inputs.batch is None and inputs.labelled is None:  # neither a batch nor labels tonight
         return evidence
+    rules = ctx.rules(model)
+    estimable = inputs.batch is not None and gate_met(rules, "performance", "min_rows", len(inputs.batch))
+    labelled = inputs.labelled
+    realizable = labelled is not None and gate_met(rules, "performance", "min_rows", len(labelled))
+    if not (estimable or realizable):
+        return evidence  # too few rows for any figure: the judgement lists it as not judged
     fitted = fitted_estimators(ctx, inputs)
     estimated: tuple[Any, ...] = ()
-    if inputs.batch is not None:
+    if estimable:
+        assert inputs.batch is not None
         estimated = estimate_performance(fitted, inputs.batch, model, night=inputs.night)
     realized: tuple[Any, ...] = ()
-    if inputs.labelled is not None and inputs.labelled_night is not None and len(inputs.labelled):
-        realized = realized_performance(fitted, inputs.labelled, model, batch_night=inputs.labelled_night)
+    if realizable and labelled is not None and inputs.labelled_night is not None:
+        realized = realized_performance(fitted, labelled, model, batch_night=inputs.labelled_night)
     # Threshold-free for classifiers: a precision or recall comparison would reward a version that flags less.
     comparison_metric = (
         "roc_auc" if model.problem_type.is_classification else ctx.rules(model).value("performance", "metric")
@@ -414,7 +449,6 @@ def drift_stage(ctx: RunContext, inputs: ModelInputs, evidence: Evidence) -> Evi
     """Feature drift (effect sizes per feature), prediction/score drift, and multivariate drift (NannyML's
     data reconstruction), all against the scored reference."""
     from govern.drift import drift_report
-    from govern.estimation import ReconstructionFailed, reconstruction_drift
 
     if inputs.batch is None:
         return evidence
@@ -459,14 +493,11 @@ def drift_stage(ctx: RunContext, inputs: ModelInputs, evidence: Evidence) -> Evi
     )
     multivariate: ReconstructionDrift | None = None
     notes: tuple[str, ...] = ()
-    try:
-        multivariate = reconstruction_drift(
-            fitted_estimators(ctx, inputs), inputs.batch, inputs.model, night=inputs.night
-        )
-    except ReconstructionFailed as exc:
-        notes = (str(exc),)
-    except GovernanceError as exc:  # the estimators could not be fitted: the estimate stage records why
-        notes = (f"multivariate drift not computed: {exc}",)
+    if not gate_met(rules, "drift", "min_rows", len(inputs.batch)):
+        notes = (f"multivariate drift not computed: tonight's batch has {len(inputs.batch)} rows, fewer than "
+                 f"drift.min_rows {rules.value('drift', 'min_rows')}",)  # fmt: skip
+    else:
+        multivariate, notes = _multivariate(ctx, inputs)
     drift = DriftResult(
         features=features.model_copy(update={"unmeasured": unmeasured}),
         prediction=prediction,
@@ -474,6 +505,20 @@ def drift_stage(ctx: RunContext, inputs: ModelInputs, evidence: Evidence) -> Evi
         notes=notes,
     )
     return evidence.model_copy(update={"drift": drift})
+
+
+def _multivariate(ctx: RunContext, inputs: ModelInputs) -> tuple[ReconstructionDrift | None, tuple[str, ...]]:
+    """NannyML's data reconstruction error of tonight's batch, or why there is none."""
+    from govern.estimation import ReconstructionFailed, reconstruction_drift
+
+    assert inputs.batch is not None
+    try:
+        fitted = fitted_estimators(ctx, inputs)
+        return reconstruction_drift(fitted, inputs.batch, inputs.model, night=inputs.night), ()
+    except ReconstructionFailed as exc:
+        return None, (str(exc),)
+    except GovernanceError as exc:  # the estimators could not be fitted: the estimate stage records why
+        return None, (f"multivariate drift not computed: {exc}",)
 
 
 def fairness_stage(ctx: RunContext, inputs: ModelInputs, evidence: Evidence) -> Evidence:
@@ -579,7 +624,8 @@ def assess_model(
     errors: list[StageError] = []
     timings: dict[str, float] = {}
     if isinstance(loaded, StageFailure):
-        evidence = Evidence()
+        missing = loaded.error.missing_batch if isinstance(loaded.error, LoadFailedWithoutBatch) else None
+        evidence = Evidence(mode=model.mode, missing_batch=missing)
         errors.append(loaded.to_stage_error())
         errors += [StageError(stage=s, error="Skipped", message="skipped: the model's inputs could not be loaded")
                    for s in STAGES[1:]]  # fmt: skip

@@ -132,8 +132,8 @@ class _Judge:
     def _null_fractions(self) -> None:
         """A feature that lost values since the reference: a feed or a join breaking, whatever the drift says."""
         drift = self.evidence.drift
-        if drift is None:
-            return
+        if drift is None or not gate_met(self.rules, "drift", "min_rows", self.evidence.rows):
+            return  # one null in three rows is no evidence of a broken feed
         fractions: list[tuple[str, float | None, float | None]] = [
             (c.column, c.null_fraction_reference, c.null_fraction_current) for c in drift.features.columns
         ]
@@ -382,6 +382,14 @@ class _Judge:
                     )
 
 
+def gate_met(rules: EffectiveRules, section: str, name: str, count: int | None) -> bool:
+    """Whether ``count`` rows (or groups, features) are enough evidence under the gate in force (no gate: yes)."""
+    gate = rules.value(section, name)
+    if gate is None:
+        return True
+    return count is not None and rulebook.spec(section, name).gate_met(count, gate)
+
+
 def not_judged(rules: EffectiveRules, evidence: Evidence) -> tuple[NotJudged, ...]:
     """The checks in force that got no verdict tonight, each with its reason: a model is never called healthy
     on checks that were not made. (A stage that failed is an error of its own, not listed here.)"""
@@ -396,20 +404,34 @@ def not_judged(rules: EffectiveRules, evidence: Evidence) -> tuple[NotJudged, ..
             )
         )
     sla = rules.value("performance", "metric")
-    if sla is not None and evidence.performance is not None and evidence.missing_batch is None:
-        estimated = evidence.performance.get(str(sla), "estimated")
-        if estimated is None or estimated.value is None:
-            out.append(
-                NotJudged(
-                    section="performance",
-                    subject=str(sla),
-                    reason=f"the estimated {sla} of tonight's batch is undefined (e.g. a single class)",
-                )
-            )
+    if sla is not None and evidence.missing_batch is None and evidence.rows is not None:
+        estimated = evidence.performance.get(str(sla), "estimated") if evidence.performance else None
+        if not gate_met(rules, "performance", "min_rows", evidence.rows):
+            reason = f"tonight's batch has {evidence.rows} rows, fewer than performance.min_rows: no estimate"
+        elif estimated is not None and estimated.value is None:
+            reason = estimated.reason or f"the estimated {sla} of tonight's batch is undefined"
+        else:
+            reason = None
+        if reason is not None:
+            out.append(NotJudged(section="performance", subject=f"estimated {sla}", reason=reason))
+    if sla is not None and evidence.labelled_rows:
+        realized = evidence.performance.get(str(sla), "realized") if evidence.performance else None
+        if not gate_met(rules, "performance", "min_rows", evidence.labelled_rows):
+            reason = f"the labelled batch has {evidence.labelled_rows} rows, fewer than performance.min_rows"
+        elif realized is not None and realized.value is None:
+            reason = realized.reason or f"the realized {sla} of the labelled batch is undefined"
+        else:
+            reason = None
+        if reason is not None:
+            out.append(NotJudged(section="performance", subject=f"realized {sla}", reason=reason))
     if evidence.drift is not None:
         outputs = evidence.drift.prediction.columns if evidence.drift.prediction else ()
         judged_outputs = rules.get("drift", "max_prediction_jensen_shannon") is not None
-        small = [c for c in (*evidence.drift.features.columns, *(outputs if judged_outputs else ())) if not c.judged]
+        judged_features = any(
+            rules.get("drift", f"max_{m}") is not None for m in ("jensen_shannon", "psi", "wasserstein")
+        )
+        columns = (*(evidence.drift.features.columns if judged_features else ()), *(outputs if judged_outputs else ()))
+        small = [c for c in columns if not c.judged]
         if small:
             gate = rules.value("drift", "min_rows")
             shown = ", ".join(f"{c.column} ({c.n_current})" for c in small[:5]) + (" ..." if len(small) > 5 else "")
@@ -424,6 +446,15 @@ def not_judged(rules: EffectiveRules, evidence: Evidence) -> tuple[NotJudged, ..
     return tuple(out)
 
 
+#: The fairness limit -> the attribute summary's measure it judges.
+_MEASURE = {
+    "min_impact_ratio": "min_impact_ratio",
+    "max_demographic_parity_difference": "demographic_parity_difference",
+    "max_equal_opportunity_difference": "equal_opportunity_difference",
+    "max_equalized_odds_difference": "equalized_odds_difference",
+    "max_fpr_difference": "fpr_difference",
+    "max_fnr_difference": "fnr_difference",
+}
 _TONIGHT = ("min_impact_ratio", "max_demographic_parity_difference")
 _LABELLED = (
     "max_equal_opportunity_difference",
@@ -447,6 +478,17 @@ def _fairness_not_judged(rules: EffectiveRules, evidence: Evidence) -> list[NotJ
         for summary in report.attributes:
             if summary.intersectional and not include_intersections:
                 continue
+            undefined = [name for name in limits if rules.get("fairness", name) is not None
+                         and getattr(summary, _MEASURE[name]) is None]  # fmt: skip
+            if summary.n_groups_judged >= 2 and undefined:
+                out.append(
+                    NotJudged(
+                        section="fairness",
+                        subject=summary.attribute,
+                        reason=f"{', '.join(_MEASURE[n] for n in undefined)} undefined on {where} (a rate with "
+                        f"nothing to divide by: no group selected, or a group without positive or negative labels)",
+                    )
+                )
             if summary.n_groups_judged < 2:
                 sizes = ", ".join(f"{g.group} {g.n}" for g in report.groups if g.attribute == summary.attribute)
                 out.append(

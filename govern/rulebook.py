@@ -163,6 +163,8 @@ THRESHOLDS: tuple[ThresholdSpec, ...] = (
        "which metric the SLA bounds and the drop limit apply to (govern.metrics lists them per problem type)"),
     _t("performance", "report", "list", "metric names", None, "which metrics the result reports",
        "metrics reported besides the SLA metric (merged: every metric any policy asks for)"),
+    _t("performance", "min_rows", "gate", "rows", COUNT, "the rows of tonight's batch (and of the labelled batch)",
+       "a smaller batch gets no estimated (or realized) performance: reported as not judged", default=100),
     _t("performance", "minimum", "floor", "the metric's unit", None,
        "estimated and realized SLA metric (higher is better)",
        "the SLA: the metric must not fall below it", fault="model"),

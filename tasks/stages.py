@@ -9,6 +9,7 @@ with the others still run), and their timings are in the result.
 
 from __future__ import annotations
 
+import errno
 from typing import Any
 
 from prefect import Task, get_run_logger, task
@@ -21,17 +22,25 @@ from govern.config import ModelConfig
 from govern.pipeline import ModelInputs, RunContext, StageFailure
 from govern.results import ModelNightResult, RunInfo
 
-#: OS errors that no retry can mend: the file is not there, or not ours to read.
-_PERMANENT = (FileNotFoundError, PermissionError, IsADirectoryError, NotADirectoryError)
+#: errno values of I/O that may succeed on a second try: a busy or briefly unreachable file system or store.
+_TRANSIENT_ERRNO = frozenset(
+    {errno.EAGAIN, errno.EBUSY, errno.EINTR, errno.EIO, errno.ETIMEDOUT, errno.ECONNRESET, errno.ECONNABORTED,
+     errno.ECONNREFUSED, errno.ENETUNREACH, errno.EHOSTUNREACH, errno.EPIPE, errno.ESTALE}
+)  # fmt: skip
 
 
 def is_transient(error: BaseException) -> bool:
-    """An I/O error that may succeed next time (a network file system, an object store timing out), found as
-    the error itself or as the cause our boundary wrapped it in; never a bad template, a missing column or a
-    bug (KeyError, IndexError, ValueError, ...), which would fail the same way again."""
+    """An I/O error that may succeed next time (a network file system or an object store timing out, a
+    database briefly locked), found as the error itself or as the cause our boundary wrapped it in; never a
+    missing or corrupt file, a full disk, a bad template or a bug (KeyError, IndexError, ValueError, ...),
+    which would fail the same way again. An OSError without an errno (pyarrow's "corrupt file") is not one."""
     seen: BaseException | None = error
     while seen is not None:
-        if isinstance(seen, OSError) and not isinstance(seen, _PERMANENT):
+        if isinstance(seen, (TimeoutError, ConnectionError)):
+            return True
+        if isinstance(seen, OSError) and seen.errno in _TRANSIENT_ERRNO:
+            return True
+        if "database is locked" in str(seen):  # SQLite (the registry) under another writer
             return True
         seen = seen.__cause__
     return False

@@ -509,7 +509,7 @@ def test_an_identifier_as_protected_attribute_is_refused_naming_the_column() -> 
         fairness_report(frame, prediction="prediction", attributes=["gender", "attribute"], what="--data d.csv")
     assert str(error.value) == (
         "--data d.csv: protected attribute 'attribute' must have at most 100 distinct values; got 20,000 "
-        "(is it an identifier?)"
+        "instead (is it an identifier?)"
     )
 
 

@@ -9,6 +9,7 @@ its model.
 from __future__ import annotations
 
 import dataclasses
+import errno
 import json
 import os
 from pathlib import Path
@@ -250,8 +251,8 @@ def test_too_small_a_batch_gets_no_drift_verdict_and_is_not_called_healthy(small
         original.to_parquet(path)
     assert not [f for f in result.findings if f.check.startswith("drift.")]
     sections = {n.section for n in result.not_judged}
-    assert {"drift", "fairness"} <= sections  # one row: one gender group, too small to judge
-    assert result.status != "healthy"
+    assert {"drift", "fairness", "performance"} <= sections  # one row: no estimate, one gender group too small
+    assert result.errors == () and result.status == "incomplete"  # not an error, and not healthy either
 
 
 def test_a_night_records_every_model_and_a_rerun_keeps_what_it_supersedes(small_fleet, tmp_path: Path) -> None:
@@ -326,6 +327,10 @@ def test_a_failing_judgement_is_that_models_error(small_fleet, tmp_path: Path, m
         (TimeoutError("object store timed out"), True),
         (ConnectionResetError("reset by peer"), True),
         (FileNotFoundError("no such file"), False),
+        (OSError(errno.EIO, "input/output error"), True),
+        (OSError(errno.ENOSPC, "no space left on device"), False),
+        (OSError("Invalid: Parquet magic bytes not found"), False),  # pyarrow's corrupt file: no errno
+        (RuntimeError("sqlite3.OperationalError: database is locked"), True),
         (IndexError("Replacement index 0 out of range"), False),  # a stray {0} in a template
         (KeyError("dat"), False),
         (DataError("model 'x': batch: column 'y' must be present"), False),
@@ -390,3 +395,16 @@ def test_a_model_without_an_artifact_is_monitored_from_its_scored_reference(smal
     reference.drop(columns=["score"]).to_parquet(data / "reference.parquet")  # its own scores must be there
     broken = run_model_night(context(load_fleet(own.path), InMemoryRegistry()), own.models["owned"], "2026-10-05")
     assert broken.status == "error" and "column 'score' (score) must be present" in broken.errors[0].message
+
+
+def test_a_missing_batch_is_still_told_when_the_rest_of_the_load_fails_too(small_fleet, tmp_path: Path) -> None:
+    fleet, registry = small_fleet
+    reference = Path(fleet.data_path(fleet.models["cards"].data.reference))
+    hidden = reference.with_suffix(".hidden")
+    reference.rename(hidden)
+    try:
+        result = run_model_night(context(fleet, registry), fleet.models["cards"], "2026-11-30")  # no batch either
+    finally:
+        hidden.rename(reference)
+    assert result.status == "error" and "reference" in result.errors[0].message
+    assert [f.check for f in result.findings] == ["data_quality.batch_missing"]  # not lost behind the error

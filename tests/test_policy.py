@@ -260,3 +260,36 @@ def test_a_tolerated_fraction_silences_only_failures_that_have_a_fraction() -> N
     ]
     # with no tolerance in force every failure is a finding
     assert len(judge(rules(), evidence)) == 2
+
+
+# ---------------------------------------------------------------------------------------------- not judged
+
+
+def test_checks_that_could_not_be_made_are_listed_with_their_reason() -> None:
+    from govern.policy import not_judged
+    from govern.results import Evidence
+
+    in_force = rules(performance__metric="roc_auc", **FAIRNESS_LIMITS)
+    undefined = metric(value=None)
+    evidence = Evidence(
+        rows=1000,
+        labelled_rows=40,  # fewer than performance.min_rows (100)
+        performance=performance(undefined),
+        fairness=fairness(attribute(name="gender", impact=None)),  # nobody selected: no impact ratio
+    )
+    listed = {(n.section, n.subject): n.reason for n in not_judged(in_force, evidence)}
+    assert "undefined" in listed[("performance", "estimated roc_auc")]
+    assert "fewer than performance.min_rows" in listed[("performance", "realized roc_auc")]
+    assert "min_impact_ratio" in listed[("fairness", "gender")] and "undefined" in listed[("fairness", "gender")]
+    assert not_judged(in_force, Evidence(rows=1000, performance=performance(metric(value=0.8)))) == ()
+
+
+def test_drift_on_too_few_rows_is_not_judged_only_where_a_drift_limit_is_in_force() -> None:
+    from govern.policy import not_judged
+    from govern.results import Evidence
+
+    small = column(name="income").model_copy(update={"judged": False, "n_current": 12})
+    evidence = Evidence(rows=12, drift=drift(small))
+    assert [n.section for n in not_judged(rules(), evidence)] == ["drift"]  # the default limits are in force
+    off = rules(drift__max_jensen_shannon=None, drift__max_psi=None)
+    assert not_judged(off, evidence) == ()

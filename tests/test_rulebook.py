@@ -190,7 +190,7 @@ def _unexpected(m: float) -> Evidence:
 def _nulls(m: float) -> Evidence:
     """A feature null in a share ``m`` of tonight's rows and in none of the reference's (the rise is ``m``)."""
     lost = column(name="income").model_copy(update={"null_fraction_reference": 0.0, "null_fraction_current": m})
-    return Evidence(drift=drift(lost))
+    return Evidence(rows=1000, drift=drift(lost))
 
 
 ROC_AUC = {"performance__metric": "roc_auc"}
@@ -309,12 +309,20 @@ def _column_judged(count: int, gate: int) -> bool:
     return column_drift(reference, current, thresholds=DriftThresholds(min_rows=gate)).judged
 
 
+def _estimate_judged(count: int, gate: int) -> bool:
+    """performance.min_rows: tonight's rows against the gate, as the estimate stage asks it."""
+    from govern.policy import gate_met
+
+    return gate_met(rules(performance__min_rows=gate), "performance", "min_rows", count)
+
+
 #: spec.key -> judged(count, gate): whether a count of exactly ``count`` gets a verdict under ``gate``.
 GATES: dict[str, Callable[[int, int], bool]] = {
     "segments.min_rows": _client_judged,
     "drift.min_features_drifted_for_finding": _drift_judged,
     "fairness.min_group_size": _group_judged,
     "drift.min_rows": _column_judged,
+    "performance.min_rows": _estimate_judged,
 }
 
 
@@ -540,6 +548,7 @@ def test_every_finding_the_judge_can_produce_carries_a_known_check() -> None:
     """A night that breaks every rule: each finding's check is in the catalogue, and every check is raised."""
     evidence = Evidence(
         model_version="3",
+        rows=1000,
         missing_batch="data/loan/batches/2026-10-01.parquet",
         validation=validation(
             expectation(name="expect_column_values_to_be_between", critical=True, unexpected_fraction=0.9),

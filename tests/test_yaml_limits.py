@@ -108,3 +108,14 @@ def test_the_committed_fleet_loads_within_the_limits() -> None:
     fleet = load_fleet(REPO / "configs" / "fleet.yaml")
     assert sorted(fleet.models) == sorted(file.stem for file in (REPO / "configs" / "models").glob("*.yaml"))
     assert fleet.broken == {}
+
+
+def test_a_document_nested_thousands_deep_is_that_files_error_not_a_traceback(tmp_path: Path) -> None:
+    from govern.config import load_fleet
+    from tests.fleet_factory import model_config, write_fleet
+
+    fleet = write_fleet(tmp_path, models=[model_config(), model_config("churn")])
+    (tmp_path / "configs" / "models" / "churn.yaml").write_text("a: " + "[" * 5000 + "]" * 5000 + "\n")
+    loaded = load_fleet(fleet, strict=False)
+    assert list(loaded.models) == ["loan"]
+    assert "churn.yaml: must be a YAML document nested a reasonable depth" in loaded.broken["churn"]
