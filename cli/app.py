@@ -11,6 +11,7 @@ from typing import Any
 
 import typer
 
+from cli.onboarding import models_app
 from govern.errors import GovernanceError
 from govern.rulebook import FOUR_FIFTHS, Severity
 
@@ -28,6 +29,7 @@ expectations_app = typer.Typer(help="Great Expectations suites of the fleet's mo
 app.add_typer(run_app, name="run")
 app.add_typer(audit_app, name="audit")
 app.add_typer(expectations_app, name="expectations")
+app.add_typer(models_app, name="models")
 
 FleetOption = typer.Option(DEFAULT_FLEET, "--fleet", help="The fleet file.", dir_okay=False)
 FLEET_EXIT_CODES = (
@@ -205,7 +207,9 @@ def _fleet_exit(summaries: list[Any], fail_on: Severity | None) -> None:
 
 @run_app.command("nightly", help=f"Run the nightly governance flow over the fleet for one night. {FLEET_EXIT_CODES}")
 def run_nightly(
-    date: str | None = typer.Option(None, "--date", help="The night (ISO date); default: yesterday (UTC)."),
+    date: str | None = typer.Option(
+        None, "--date", help="The night (ISO date); default: yesterday in the fleet's timezone."
+    ),
     models: list[str] | None = typer.Option(None, "--models", help="Only these models (comma separated)."),
     fail_on: Severity | None = FleetFailOnOption,
     fleet: Path = FleetOption,
@@ -219,7 +223,10 @@ def run_nightly(
     from govern.store import ResultsStore
 
     state = nightly.with_options(task_runner=_task_runner(fleet_config))(
-        fleet_path=fleet.resolve(), night=night, models=_split(models), return_state=True
+        fleet=str(fleet.resolve()),
+        night=None if night is None else night.isoformat(),
+        models=_split(models),
+        return_state=True,
     )
     summary = FleetSummary.model_validate(_flow_data(state))
     _print_summary(summary)
@@ -253,7 +260,7 @@ def _run_backfill(fleet: Path, start: dt.date, end: dt.date, models: list[str] |
     from govern.results import FleetSummary
 
     state = backfill.with_options(task_runner=_task_runner(fleet_config))(
-        fleet_path=fleet.resolve(), start=start, end=end, models=models, return_state=True
+        fleet=str(fleet.resolve()), start=start.isoformat(), end=end.isoformat(), models=models, return_state=True
     )
     done = _flow_data(state)
     summaries = [FleetSummary.model_validate(night) for night in done]
@@ -285,13 +292,54 @@ def run_backfill(
     _fleet_exit(_run_backfill(fleet, first, last, _split(models)), fail_on)
 
 
+@app.command(
+    "serve",
+    help="Serve the fleet's deployments from this process until SIGTERM or Ctrl-C, for teams without work pools "
+    "(with them: prefect.yaml): nightly-governance/<fleet> on the fleet's schedule in its timezone, and "
+    "backfill-governance/<fleet> to start by hand. Needs a Prefect server that outlives it: set PREFECT_API_URL "
+    "(e.g. http://127.0.0.1:4200/api after `prefect server start`). On stopping, the deployments are paused.",
+)
+def serve(fleet: Path = FleetOption) -> None:
+    """Serve the fleet's deployments until SIGTERM or SIGINT (the command's help says what and where)."""
+    _prepare(fleet)  # the environment of the runs: each served run is a subprocess of this one
+    from prefect.settings import PREFECT_API_URL
+
+    api = PREFECT_API_URL.value()
+    if not api:
+        _fail(
+            "govern serve needs a Prefect server that outlives it, for its schedules and its runs: start one "
+            "(prefect server start) and set PREFECT_API_URL (e.g. http://127.0.0.1:4200/api); got none set"
+        )
+    from flows.deployments import deployments, describe, serve_fleet
+
+    typer.echo(f"serving on {api}, until SIGTERM or Ctrl-C:")
+    for deployment in deployments(fleet):
+        typer.echo(f"  {describe(deployment)}")
+    sys.stdout.flush()
+    serve_fleet(fleet)
+    typer.echo("stopped; its deployments are paused until they are served again")
+
+
 # ---------------------------------------------------------------------------------------------- config
 
 
 @app.command("validate-config")
-def validate_config(fleet: Path = FleetOption) -> None:
+def validate_config(
+    fleet: Path = FleetOption,
+    deep: bool = typer.Option(
+        False,
+        "--deep",
+        help="Also read each model's data files and registry entry as the nightly run would (columns and types, "
+        "the serving alias, the reference's size); print every problem; exit 1 on any error.",
+    ),
+) -> None:
     """Load and cross-check the fleet, model and policy files; print every error found."""
     from govern.config import load_fleet
+
+    if deep:
+        from cli.onboarding import deep_check
+
+        raise typer.Exit(deep_check(fleet))
 
     loaded = load_fleet(fleet, strict=False)
     if loaded.broken:
@@ -323,7 +371,7 @@ def expectations_init(
         from govern.config import ModelConfig, parse
 
         models_dir = (loaded.path.parent / loaded.config.models_dir).resolve()
-        config = parse(ModelConfig, models_dir / f"{model}.yaml")
+        config = parse(ModelConfig, models_dir / f"{model}.yaml", defaults={"name": model})
     path = loaded.expectations_dir / f"{config.suite_name}.json"
     if path.exists() and not force:
         _fail(f"{path} exists; pass --force to overwrite it")

@@ -3,34 +3,42 @@ fairness and segments, judge against its policies and record. One model's failur
 never the fleet's.
 
     for each model:  load ── assess (validate, estimate, drift, fairness, segments, judge, record)
+                     as each finishes: one log line, and a markdown artifact of its findings
     then:            fleet summary (written by the core) ── table artifact
-"""
 
-from __future__ import annotations
+The parameters are plain (the fleet file as a string, nights as ISO date strings, model names) because a
+scheduled run rebuilds them from JSON in another process; Prefect validates them there against this signature,
+so every name in it must resolve at run time (hence no ``from __future__ import annotations`` here). The
+deployments (``flows.deployments``) schedule ``nightly`` in the fleet's time zone.
+"""
 
 import contextlib
 import datetime as dt
-from collections.abc import Sequence
+import re
+import uuid
+import zoneinfo
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any, cast
 
-from prefect import flow, get_run_logger
-from prefect.futures import PrefectFuture, wait
+from prefect import flow, get_client, get_run_logger
+from prefect.context import FlowRunContext
+from prefect.futures import PrefectFuture, as_completed, wait
 from prefect.runtime import flow_run
 from prefect.states import Failed
 from prefect.task_runners import ThreadPoolTaskRunner
 from prefect.utilities.annotations import quote
 
-from govern.config import Fleet, ModelConfig, load_fleet
+from govern.config import Fleet, FleetConfig, ModelConfig, load_fleet, parse
+from govern.errors import ConfigError
 from govern.night import govern_night
 from govern.pipeline import ModelInputs, RunContext, StageFailure, error_result, stage_error
 from govern.results import FleetSummary, ModelNightResult, RunInfo
-from tasks.record import publish_fleet_summary
+from tasks.record import publish_fleet_summary, publish_model_findings
 from tasks.stages import assess_model, load_inputs
 
-DEFAULT_FLEET = Path("configs/fleet.yaml")
-# Models at once; the CLI replaces it with the fleet's `concurrency`.
-_THREADS: Any = ThreadPoolTaskRunner(max_workers=4)
+DEFAULT_FLEET = "configs/fleet.yaml"
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
 def open_context(fleet: Fleet) -> RunContext:
@@ -64,7 +72,11 @@ def _loaded(future: PrefectFuture[ModelInputs]) -> ModelInputs | StageFailure:
 
 class PrefectExecutor:
     """Each model as two Prefect tasks, ``load`` then ``assess``, on the flow's task runner: every model's load
-    starts at once, and each model is assessed as soon as its own load is done."""
+    starts at once, and each model is assessed as soon as its own load is done. ``on_result`` is called, in the
+    flow's thread, with each model's result as soon as it is assessed."""
+
+    def __init__(self, on_result: Callable[[ModelNightResult], None] | None = None) -> None:
+        self.on_result = on_result
 
     def govern_models(
         self, ctx: RunContext, models: Sequence[ModelConfig], night: str, run: RunInfo
@@ -80,7 +92,11 @@ class PrefectExecutor:
             wait([loads[model.name]])
             loaded = cast(ModelInputs | StageFailure, quote(_loaded(loads[model.name])))
             assessed.append(assess_model.submit(shared, model, night, loaded, run))
-        wait(assessed)
+        of_run = {future.task_run_id: model for future, model in zip(assessed, models, strict=True)}
+        for future in as_completed(assessed):
+            future.wait()  # keeps its final state: `state` would otherwise ask the API, which may lag behind
+            if self.on_result is not None:
+                self.on_result(_assessed(future, of_run[future.task_run_id], night, run))
         return [_assessed(future, model, night, run) for future, model in zip(assessed, models, strict=True)]
 
 
@@ -104,24 +120,32 @@ def _govern(ctx: RunContext, night: str, models: list[str] | None) -> FleetSumma
         flow_run_name=flow_run.get_name(),
         started=dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
     )
-    summary = govern_night(ctx, night, models, executor=PrefectExecutor(), run=run)
+    executor = PrefectExecutor(on_result=lambda result: _report_model(ctx, result))
+    summary = govern_night(ctx, night, models, executor=executor, run=run)
     publish_fleet_summary(summary, ctx.store.location(night))
-    _log_summary(summary)
+    get_run_logger().info("night %s: %s (%s)", summary.night, summary.counts, ctx.store.location(night))
     return summary
 
 
-def _log_summary(summary: FleetSummary) -> None:
+def model_line(result: ModelNightResult) -> str:
+    """What the flow run's log says of a model as it finishes:
+    ``loan_approval_us: findings, 3 findings (worst high), 4.2 s``, and the failed stages when there are any."""
+    worst = f" (worst {result.max_severity})" if result.max_severity else ""
+    seconds = sum(result.timings.values())
+    failed = f"; failed: {', '.join(sorted({e.stage for e in result.errors}))}" if result.errors else ""
+    count = f"{len(result.findings)} finding{'' if len(result.findings) == 1 else 's'}"
+    return f"{result.model}: {result.status}, {count}{worst}, {seconds:.1f} s{failed}"
+
+
+def _report_model(ctx: RunContext, result: ModelNightResult) -> None:
+    """One model is done: its log line, and the markdown artifact of its findings (when it has any). An
+    artifact that cannot be published is a warning: the model's result is recorded, and the night goes on."""
     logger = get_run_logger()
-    logger.info("night %s: %s", summary.night, summary.counts)
-    for line in summary.models:
-        if line.status != "healthy":
-            logger.info(
-                "  %-28s %-8s %-8s %s",
-                line.model,
-                line.status,
-                line.max_severity or "",
-                ", ".join(line.checks or line.errors),
-            )
+    logger.info("%s", model_line(result))
+    if result.findings:
+        state = publish_model_findings(result, ctx.store.location(result.night, result.model), return_state=True)
+        if not state.is_completed():
+            logger.warning("%s: its findings artifact was not published: %s", result.model, state.message)
 
 
 def _final_state(summaries: list[FleetSummary], data: Any) -> Any:
@@ -136,36 +160,111 @@ def _final_state(summaries: list[FleetSummary], data: Any) -> Any:
     return Failed(message=f"{len(in_error)} model-night(s) in error: {shown}; the others were assessed", data=data)
 
 
-@flow(name="nightly-governance", task_runner=_THREADS, log_prints=True)
-def nightly(
-    fleet_path: Path = DEFAULT_FLEET, night: dt.date | None = None, models: list[str] | None = None
-) -> dict[str, Any]:
-    """Govern every model of the fleet for one night (default: yesterday, UTC). Ends Failed, with the summary
-    as its data, when any model is in error."""
-    night = night or (dt.datetime.now(dt.UTC).date() - dt.timedelta(days=1))
-    fleet = load_fleet(fleet_path, strict=False)
-    with contextlib.closing(open_context(fleet)) as ctx:
-        summary = _govern(ctx, night.isoformat(), models)
+# ---------------------------------------------------------------------------------------------- parameters
+
+
+def iso_night(value: str, name: str) -> str:
+    """``value`` when it is an ISO date (YYYY-MM-DD) of the calendar; a ValueError naming ``name`` otherwise."""
+    try:
+        if _ISO_DATE.fullmatch(value):
+            return dt.date.fromisoformat(value).isoformat()
+    except ValueError:
+        pass
+    raise ValueError(f"{name} must be an ISO date (YYYY-MM-DD) such as 2026-10-18; got {value!r} instead")
+
+
+def default_night(timezone: str, scheduled: dt.datetime) -> str:
+    """The night a run scheduled at ``scheduled`` governs when not told: the day before, in the fleet's time
+    zone. From the scheduled time, not the clock: a run that waited for hours still governs its own night."""
+    return (scheduled.astimezone(zoneinfo.ZoneInfo(timezone)).date() - dt.timedelta(days=1)).isoformat()
+
+
+def _nightly_run_name() -> str:
+    """``nightly-<night>``: the flow run named after the night it governs, also when the night is the default."""
+    parameters = flow_run.get_parameters()
+    night = parameters.get("night")
+    if night is None:
+        try:
+            timezone = parse(FleetConfig, Path(parameters.get("fleet", DEFAULT_FLEET)).resolve()).timezone
+        except ConfigError:
+            timezone = "UTC"  # only for the name: the flow itself then fails on the same file, saying why
+        night = default_night(timezone, flow_run.get_scheduled_start_time())
+    return f"nightly-{night}"
+
+
+@contextlib.contextmanager
+def _models_at_once(concurrency: int) -> Iterator[None]:
+    """The per-model tasks of this flow run on ``concurrency`` threads: the fleet's ``concurrency``, however the
+    run was started (the CLI, a served deployment, a work pool's worker, a test).
+
+    A flow's task runner is fixed before its body runs, and a worker builds the flow from its entrypoint, so
+    only the body, which has read the fleet, can size it. Tasks are submitted to the runner of the current flow
+    run context; this enters a copy of that context with a runner of the fleet's size, and leaves it (waiting
+    for the runner's threads) before the flow returns."""
+    context = FlowRunContext.get()
+    if context is None:
+        raise RuntimeError("_models_at_once must be used inside a flow run")
+    runner: ThreadPoolTaskRunner[Any] = ThreadPoolTaskRunner(max_workers=concurrency)
+    with runner, context.model_copy(update={"task_runner": runner}):
+        yield
+
+
+def _tag_with_fleet(fleet: Fleet) -> None:
+    """Tag the flow run ``fleet:<name>``, so the UI filters a fleet's runs: a deployment's runs carry the tag
+    already; a run started otherwise (the CLI) gets it here. A failure to tag is logged, never the night's."""
+    import httpx
+
+    tag = f"fleet:{fleet.config.name}"
+    tags = list(flow_run.get_tags())
+    run_id = flow_run.get_id()
+    if tag in tags or run_id is None:
+        return
+    try:
+        with get_client(sync_client=True) as client:
+            client.update_flow_run(uuid.UUID(run_id), tags=[*tags, tag])
+    except httpx.HTTPError as exc:
+        get_run_logger().warning("could not tag the flow run %s: %s: %s", tag, type(exc).__name__, exc)
+
+
+# ---------------------------------------------------------------------------------------------- flows
+
+
+@flow(name="nightly-governance", flow_run_name=_nightly_run_name, log_prints=True)
+def nightly(fleet: str = DEFAULT_FLEET, night: str | None = None, models: list[str] | None = None) -> dict[str, Any]:
+    """Govern every model of the fleet (or only ``models``) for one night, an ISO date (default: yesterday in
+    the fleet's time zone, from the run's scheduled start). Ends Failed, with the summary as its data, when any
+    model is in error."""
+    if night is not None:
+        night = iso_night(night, "night")  # a bad date fails before anything is loaded
+    loaded = load_fleet(Path(fleet), strict=False)
+    night = night or default_night(loaded.config.timezone, flow_run.get_scheduled_start_time())
+    _tag_with_fleet(loaded)
+    with _models_at_once(loaded.config.concurrency), contextlib.closing(open_context(loaded)) as ctx:
+        summary = _govern(ctx, night, models)
     return cast(dict[str, Any], _final_state([summary], summary.to_dict()))
 
 
-@flow(name="backfill-governance", task_runner=_THREADS, log_prints=True)
+@flow(name="backfill-governance", flow_run_name="backfill-{start}-to-{end}", log_prints=True)
 def backfill(
-    fleet_path: Path = DEFAULT_FLEET,
-    start: dt.date | None = None,
-    end: dt.date | None = None,
+    fleet: str = DEFAULT_FLEET,
+    start: str | None = None,
+    end: str | None = None,
     models: list[str] | None = None,
 ) -> list[dict[str, Any]]:
-    """Govern a range of nights in order, in one flow run (history for a new fleet, or a replay after a fix).
-    Each night is recorded exactly as ``nightly`` would record it; ends Failed (with the summaries as its data)
-    when any model was in error on any night."""
-    if start is None or end is None or end < start:
+    """Govern a range of nights (ISO dates, ``end`` included) in order, in one flow run (history for a new
+    fleet, or a replay after a fix). Each night is recorded exactly as ``nightly`` would record it; ends Failed
+    (with the summaries as its data) when any model was in error on any night."""
+    if start is None or end is None:
+        raise ValueError(f"backfill needs both start and end (ISO dates); got start={start}, end={end} instead")
+    first, last = dt.date.fromisoformat(iso_night(start, "start")), dt.date.fromisoformat(iso_night(end, "end"))
+    if last < first:
         raise ValueError(f"backfill needs start <= end; got start={start}, end={end} instead")
-    fleet = load_fleet(fleet_path, strict=False)
+    loaded = load_fleet(Path(fleet), strict=False)
+    _tag_with_fleet(loaded)
     summaries = []
-    with contextlib.closing(open_context(fleet)) as ctx:
-        night = start
-        while night <= end:
+    with _models_at_once(loaded.config.concurrency), contextlib.closing(open_context(loaded)) as ctx:
+        night = first
+        while night <= last:
             summaries.append(_govern(ctx, night.isoformat(), models))
             night += dt.timedelta(days=1)
     return cast(list[dict[str, Any]], _final_state(summaries, [s.to_dict() for s in summaries]))

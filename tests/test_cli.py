@@ -362,7 +362,7 @@ def test_audit_fairness_refuses_an_identifier_as_group_unless_the_limit_is_raise
     assert isinstance(refused.exception, DataError)
     assert str(refused.exception) == (
         f"--data {path}: protected attribute 'customer' must have at most {MAX_GROUPS} distinct values; got 300 "
-        "(is it an identifier?)"
+        "instead (is it an identifier?)"
     )
     assert runner.invoke(app, [*args, "--max-groups", "300", "--min-group-size", "1"]).exit_code == 0
     usage = runner.invoke(app, ["audit", "fairness", "--help"], terminal_width=400)

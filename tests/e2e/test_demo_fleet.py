@@ -61,7 +61,9 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> DemoRun:
     fleet_path = root / "configs" / "fleet.yaml"
     built = build_demo(fleet_path)
     # return_state: a night with a model in error ends Failed; its summaries are still the data (and asserted)
-    state = backfill(fleet_path=fleet_path, start=DEMO_DATES[0], end=DEMO_DATES[-1], return_state=True)
+    state = backfill(
+        fleet=str(fleet_path), start=DEMO_DATES[0].isoformat(), end=DEMO_DATES[-1].isoformat(), return_state=True
+    )
     summaries = state.result(raise_on_failure=False)
     return DemoRun(root, summaries, built.changed_files)
 
@@ -171,8 +173,8 @@ def test_rerunning_a_night_replaces_its_results(demo: DemoRun) -> None:
     before = {m: demo.result(night, m) for m in ("loan_approval_us", "fraud_card_payments")}
     files_before = sorted(p.name for p in (demo.runs / night / "models").iterdir())
     summary = nightly(
-        fleet_path=demo.fleet_path,
-        night=dt.date.fromisoformat(night),
+        fleet=str(demo.fleet_path),
+        night=night,
         models=["loan_approval_us", "fraud_card_payments"],
     )
     assert sorted(p.name for p in (demo.runs / night / "models").iterdir()) == files_before
@@ -243,7 +245,7 @@ def test_one_models_missing_batch_does_not_stop_the_others(demo: DemoRun) -> Non
     hidden = batch.with_suffix(".hidden")
     batch.rename(hidden)
     try:
-        summary = nightly(fleet_path=demo.fleet_path, night=dt.date.fromisoformat(night))
+        summary = nightly(fleet=str(demo.fleet_path), night=night)
     finally:
         hidden.rename(batch)
     lines = {line["model"]: line for line in summary["models"]}

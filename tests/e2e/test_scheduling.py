@@ -1,0 +1,280 @@
+"""End to end, on a real Prefect server: ``prefect server start`` on 127.0.0.1 with its own home and SQLite
+database, ``govern serve`` run for real as a subprocess over a tiny fleet (two models in a real MLflow registry),
+the deployments and their schedule read back through the API, a run triggered as the scheduler would start one,
+and its name, tags, final state, log lines and artifacts checked. Nothing of the server is mocked.
+
+The other e2e tests of the session use the embedded API: this one points the client at its server only inside
+``temporary_settings``, which restores the settings after it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from tests.fleet_factory import applicants, model_config, write_fleet
+
+pytestmark = pytest.mark.e2e
+
+GOVERN = str(Path(sys.executable).parent / "govern")
+PREFECT = str(Path(sys.executable).parent / "prefect")
+NIGHT = "2026-10-05"
+SCHEDULE, TIMEZONE = "30 3 * * *", "Europe/Paris"
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def _tail(path: Path, lines: int = 60) -> str:
+    return "\n".join(path.read_text(errors="replace").splitlines()[-lines:]) if path.exists() else "(no output)"
+
+
+def _stop(process: subprocess.Popen[bytes], grace: float) -> int:
+    """SIGTERM to the process's session (it and its children), then SIGKILL after ``grace`` seconds."""
+    if process.poll() is None:
+        os.killpg(process.pid, signal.SIGTERM)
+        try:
+            return process.wait(timeout=grace)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+    return process.wait(timeout=10)
+
+
+def _wait_for(what: str, found: Callable[[], Any], process: subprocess.Popen[bytes], log: Path, timeout: float) -> Any:
+    """Poll ``found`` until it returns something truthy; fail, with the process's output, if it dies first."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = found()
+        if value:
+            return value
+        if process.poll() is not None:
+            pytest.fail(f"waiting for {what}: the process exited with {process.returncode}:\n{_tail(log)}")
+        time.sleep(0.5)
+    pytest.fail(f"waiting for {what}: not there after {timeout:.0f} s:\n{_tail(log)}")
+
+
+@dataclass(frozen=True)
+class PrefectServer:
+    url: str  # of its API
+    log: Path  # its output: where the scheduler's errors are
+
+
+@pytest.fixture(scope="session")
+def prefect_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PrefectServer]:
+    """A Prefect server of its own: its home and SQLite database in a temporary folder."""
+    root = tmp_path_factory.mktemp("prefect-server")
+    port = _free_port()
+    env = {
+        **os.environ,
+        "PREFECT_HOME": str(root / "home"),
+        "PREFECT_API_DATABASE_CONNECTION_URL": f"sqlite+aiosqlite:///{root / 'prefect.db'}",
+        "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+    }
+    env.pop("PREFECT_API_URL", None)
+    log = root / "server.log"
+    with log.open("wb") as out:
+        server = subprocess.Popen(
+            [PREFECT, "server", "start", "--host", "127.0.0.1", "--port", str(port), "--analytics-off", "--no-ui"],
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    url = f"http://127.0.0.1:{port}/api"
+
+    def healthy() -> bool:
+        try:
+            with urllib.request.urlopen(f"{url}/health", timeout=2) as response:
+                return bool(response.status == 200)
+        except OSError:
+            return False
+
+    try:
+        _wait_for("the server's /api/health", healthy, server, log, timeout=120)
+        yield PrefectServer(url, log)
+    finally:
+        _stop(server, grace=20)
+
+
+def _applicants(n: int, night: str, days: int, seed: int, shift: float = 0.0) -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
+    frame = applicants(rng, n, start=night, days=days, regions=("north", "south", "east"))
+    frame["id"] += seed * 1_000_000
+    frame["income"] += shift
+    frame["gender"] = rng.choice(["F", "M"], n)
+    logit = frame["income"] * 2 + (frame["region"] == "north") * 0.4
+    frame["repaid"] = (rng.random(n) < 1 / (1 + np.exp(-logit))).astype(int)
+    return frame
+
+
+@pytest.fixture(scope="module")
+def tiny_fleet(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Two models, ``loan`` and ``cards``, in the fleet's real MLflow registry, with five nights of data;
+    ``cards`` drifts on NIGHT (incomes shifted), so it has findings and ``loan`` none."""
+    from sklearn.compose import ColumnTransformer
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import OneHotEncoder, StandardScaler
+
+    from govern.config import load_fleet
+    from govern.registry import MlflowRegistry
+    from govern.suites import profile_suite, save_suite
+
+    root = tmp_path_factory.mktemp("tiny")
+    models = [model_config("loan"), model_config("cards")]
+    for model in models:
+        model["columns"]["model_version"] = "model_version"
+    settings = {"name": "tiny", "concurrency": 2, "schedule": SCHEDULE, "timezone": TIMEZONE}
+    fleet = load_fleet(write_fleet(root, models=models, fleet=settings))
+    registry = MlflowRegistry.for_fleet(fleet, create=True)
+    for offset, name in enumerate(["loan", "cards"]):
+        reference = _applicants(3000, "2026-09-01", 20, seed=10 + offset)
+        pipeline = make_pipeline(
+            ColumnTransformer([("num", StandardScaler(), ["income"]), ("cat", OneHotEncoder(), ["region"])]),
+            LogisticRegression(),
+        )
+        pipeline.fit(reference[["income", "region"]], reference["repaid"])
+        registry.register_sklearn(name, pipeline)
+        registry.set_alias(name, "champion", "1")
+        data = fleet.data_root / name
+        (data / "batches").mkdir(parents=True)
+        (data / "labels").mkdir(parents=True)
+        reference.to_parquet(data / "reference.parquet")
+        save_suite(profile_suite(fleet.models[name], reference), fleet.expectations_dir / f"{name}.json")
+        for day in range(1, 6):
+            night = f"2026-10-{day:02d}"
+            shift = 1.5 if (name, night) == ("cards", NIGHT) else 0.0
+            batch = _applicants(1000, night, 1, seed=100 * day + offset, shift=shift)
+            batch["approved"] = pipeline.predict(batch[["income", "region"]])
+            batch["score"] = pipeline.predict_proba(batch[["income", "region"]])[:, 1]
+            batch["model_version"] = "1"
+            batch[["id", "repaid"]].to_parquet(data / "labels" / f"{night}.parquet")
+            batch.drop(columns="repaid").to_parquet(data / "batches" / f"{night}.parquet")
+    return fleet.path
+
+
+def test_govern_serve_schedules_the_fleet_and_a_served_run_completes_named_tagged_with_its_artifacts(
+    prefect_server: PrefectServer, tiny_fleet: Path, tmp_path: Path
+) -> None:
+    from prefect import get_client
+    from prefect.client.schemas.filters import (
+        ArtifactFilter,
+        ArtifactFilterFlowRunId,
+        DeploymentFilter,
+        DeploymentFilterId,
+        FlowRunFilter,
+        FlowRunFilterState,
+        FlowRunFilterStateType,
+        LogFilter,
+        LogFilterFlowRunId,
+    )
+    from prefect.client.schemas.objects import StateType
+    from prefect.deployments import run_deployment
+    from prefect.exceptions import ObjectNotFound
+    from prefect.settings import PREFECT_API_URL, temporary_settings
+
+    api = prefect_server.url
+    env = {**os.environ, "PREFECT_API_URL": api, "PREFECT_RUNNER_POLL_FREQUENCY": "2"}
+    env.pop("PREFECT_HOME", None)  # `govern serve` puts it in the fleet's state folder, as in production
+    log = tmp_path / "serve.log"
+    with log.open("wb") as out:
+        serve = subprocess.Popen(
+            [GOVERN, "serve", "--fleet", str(tiny_fleet)],
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    try:
+        with temporary_settings({PREFECT_API_URL: api}), get_client(sync_client=True) as client:
+
+            def deployment(name: str) -> Any:
+                try:
+                    return client.read_deployment_by_name(name)
+                except ObjectNotFound:  # until `govern serve` has registered it
+                    return None
+
+            nightly = _wait_for("the nightly deployment", lambda: deployment("nightly-governance/tiny"), serve, log, 90)
+            backfill = _wait_for(
+                "the backfill deployment", lambda: deployment("backfill-governance/tiny"), serve, log, 30
+            )
+            # the schedule, the time zone, the tags and the absolute fleet path, as the API holds them
+            (schedule,) = nightly.schedules
+            assert (schedule.schedule.cron, schedule.schedule.timezone, schedule.active) == (SCHEDULE, TIMEZONE, True)
+            assert backfill.schedules == []
+            for held in (nightly, backfill):
+                assert held.tags == ["fleet:tiny"]
+                assert held.parameters == {"fleet": str(tiny_fleet.resolve())}
+            # the server's scheduler has planned the coming nights at 03:30 in Paris (DST or not); when it cannot
+            # (SQLAlchemy 2.1 breaks its inserts: "Can't evaluate bulk DML statement"), its log says why
+            upcoming = _wait_for(
+                "the scheduler's runs (the server's log follows)",
+                lambda: client.read_flow_runs(
+                    deployment_filter=DeploymentFilter(id=DeploymentFilterId(any_=[nightly.id])),
+                    flow_run_filter=FlowRunFilter(
+                        state=FlowRunFilterState(type=FlowRunFilterStateType(any_=[StateType.SCHEDULED]))
+                    ),
+                ),
+                serve,
+                prefect_server.log,
+                45,
+            )
+            for planned in upcoming:
+                local = planned.expected_start_time.astimezone(ZoneInfo(TIMEZONE))
+                assert (local.hour, local.minute) == (3, 30)
+                assert planned.expected_start_time > dt.datetime.now(dt.UTC)
+            assert "nightly-governance/tiny: cron '30 3 * * *' in Europe/Paris; next: " in log.read_text()
+
+            # a run of the deployment, started by `govern serve` in a subprocess, as a scheduled one would be
+            started = time.monotonic()
+            run = run_deployment("nightly-governance/tiny", parameters={"night": NIGHT}, timeout=240, poll_interval=2)
+            seconds = time.monotonic() - started
+            assert run.state is not None and run.state.is_completed(), f"{run.state}\n{_tail(log)}"
+            assert run.name == f"nightly-{NIGHT}"
+            assert "fleet:tiny" in run.tags
+            assert run.parameters == {"fleet": str(tiny_fleet.resolve()), "night": NIGHT}
+
+            artifacts = {a.key: a for a in client.read_artifacts(artifact_filter=ArtifactFilter(
+                flow_run_id=ArtifactFilterFlowRunId(any_=[run.id])))}  # fmt: skip
+            assert set(artifacts) == {f"governance-{NIGHT}", f"governance-{NIGHT}-cards"}  # loan has no findings
+            assert artifacts[f"governance-{NIGHT}"].type == "table"
+            cards = artifacts[f"governance-{NIGHT}-cards"]
+            assert cards.type == "markdown" and "drift.feature" in str(cards.data)
+            assert f"{NIGHT}/models/cards.json" in str(cards.data)
+
+            def lines() -> list[str]:
+                logs = client.read_logs(log_filter=LogFilter(flow_run_id=LogFilterFlowRunId(any_=[run.id])))
+                return [entry.message for entry in logs]
+
+            # the logs reach the API in batches: the night's last line says they all have
+            _wait_for(
+                "the run's logs", lambda: [m for m in lines() if m.startswith(f"night {NIGHT}: ")], serve, log, 15
+            )
+            messages = lines()
+            assert len([m for m in messages if m.startswith("loan: healthy, 0 findings, ")]) == 1, messages
+            assert len([m for m in messages if m.startswith("cards: findings, ")]) == 1, messages
+    finally:
+        code = _stop(serve, grace=30)
+    assert code == 0, _tail(log)
+    assert "stopped; its deployments are paused until they are served again" in log.read_text()
+    with temporary_settings({PREFECT_API_URL: api}), get_client(sync_client=True) as client:
+        assert client.read_deployment_by_name("nightly-governance/tiny").paused  # no run waits for a gone process
+    print(f"served run of {NIGHT}: {seconds:.0f} s from trigger to completion")
