@@ -404,26 +404,19 @@ def not_judged(rules: EffectiveRules, evidence: Evidence) -> tuple[NotJudged, ..
             )
         )
     sla = rules.value("performance", "metric")
-    if sla is not None and evidence.missing_batch is None and evidence.rows is not None:
-        estimated = evidence.performance.get(str(sla), "estimated") if evidence.performance else None
-        if not gate_met(rules, "performance", "min_rows", evidence.rows):
-            reason = f"tonight's batch has {evidence.rows} rows, fewer than performance.min_rows: no estimate"
-        elif estimated is not None and estimated.value is None:
-            reason = estimated.reason or f"the estimated {sla} of tonight's batch is undefined"
+    tonight = evidence.rows if evidence.missing_batch is None else None
+    sides = (("estimated", tonight, "tonight's batch"), ("realized", evidence.labelled_rows, "the labelled batch"))
+    for kind, rows, what in sides:
+        if sla is None or not rows:
+            continue
+        value = evidence.performance.get(str(sla), kind) if evidence.performance else None
+        if not gate_met(rules, "performance", "min_rows", rows):
+            reason = f"{what} has {rows} rows, fewer than performance.min_rows: no {kind} figure"
+        elif value is not None and value.value is None:
+            reason = value.reason or f"the {kind} {sla} of {what} is undefined"
         else:
-            reason = None
-        if reason is not None:
-            out.append(NotJudged(section="performance", subject=f"estimated {sla}", reason=reason))
-    if sla is not None and evidence.labelled_rows:
-        realized = evidence.performance.get(str(sla), "realized") if evidence.performance else None
-        if not gate_met(rules, "performance", "min_rows", evidence.labelled_rows):
-            reason = f"the labelled batch has {evidence.labelled_rows} rows, fewer than performance.min_rows"
-        elif realized is not None and realized.value is None:
-            reason = realized.reason or f"the realized {sla} of the labelled batch is undefined"
-        else:
-            reason = None
-        if reason is not None:
-            out.append(NotJudged(section="performance", subject=f"realized {sla}", reason=reason))
+            continue
+        out.append(NotJudged(section="performance", subject=f"{kind} {sla}", reason=reason))
     if evidence.drift is not None:
         outputs = evidence.drift.prediction.columns if evidence.drift.prediction else ()
         judged_outputs = rules.get("drift", "max_prediction_jensen_shannon") is not None
