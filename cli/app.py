@@ -3,9 +3,11 @@ commands start the Prefect flows; heavy libraries are imported inside the comman
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -222,16 +224,45 @@ def run_nightly(
     from govern.results import FleetSummary
     from govern.store import ResultsStore
 
-    state = nightly.with_options(task_runner=_task_runner(fleet_config))(
-        fleet=str(fleet.resolve()),
-        night=None if night is None else night.isoformat(),
-        models=_split(models),
-        return_state=True,
-    )
+    with _progress_bar(len(fleet_config.select(_split(models)) or ()), f"night {night or 'of yesterday'}"):
+        state = nightly.with_options(task_runner=_task_runner(fleet_config))(
+            fleet=str(fleet.resolve()),
+            night=None if night is None else night.isoformat(),
+            models=_split(models),
+            return_state=True,
+        )
     summary = FleetSummary.model_validate(_flow_data(state))
     _print_summary(summary)
     typer.echo(f"\nresults: {ResultsStore(fleet_config.output).location(summary.night)}")
     _fleet_exit([summary], fail_on)
+
+
+@contextlib.contextmanager
+def _progress_bar(total: int, what: str) -> Iterator[None]:
+    """A progress bar on the terminal (stderr) while a run goes: model-nights done of ``total``, the last model
+    done and the time left. Nothing when stderr is not a terminal (a scheduler's log, CI)."""
+    import sys
+
+    from govern import progress
+
+    if not sys.stderr.isatty():
+        yield
+        return
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+    bar = Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeRemainingColumn(),
+        TextColumn("{task.fields[last]}"),
+        console=Console(stderr=True),
+        transient=True,
+    )
+    task = bar.add_task(what, total=total, last="")
+    with bar, progress.watch(lambda r: bar.update(task, advance=1, last=f"{r.night} {r.model}: {r.status}")):
+        yield
 
 
 def _flow_data(state: Any) -> Any:
@@ -259,9 +290,11 @@ def _run_backfill(fleet: Path, start: dt.date, end: dt.date, models: list[str] |
     from flows.nightly import backfill
     from govern.results import FleetSummary
 
-    state = backfill.with_options(task_runner=_task_runner(fleet_config))(
-        fleet=str(fleet.resolve()), start=start.isoformat(), end=end.isoformat(), models=models, return_state=True
-    )
+    total = ((end - start).days + 1) * len(fleet_config.select(models) or ())
+    with _progress_bar(total, f"{start} .. {end}"):
+        state = backfill.with_options(task_runner=_task_runner(fleet_config))(
+            fleet=str(fleet.resolve()), start=start.isoformat(), end=end.isoformat(), models=models, return_state=True
+        )
     done = _flow_data(state)
     summaries = [FleetSummary.model_validate(night) for night in done]
     for summary in summaries:

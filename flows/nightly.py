@@ -29,6 +29,7 @@ from prefect.states import Failed
 from prefect.task_runners import ThreadPoolTaskRunner
 from prefect.utilities.annotations import quote
 
+from govern import progress
 from govern.config import Fleet, FleetConfig, ModelConfig, load_fleet, parse
 from govern.errors import ConfigError
 from govern.night import govern_night
@@ -142,6 +143,7 @@ def _report_model(ctx: RunContext, result: ModelNightResult) -> None:
     artifact that cannot be published is a warning: the model's result is recorded, and the night goes on."""
     logger = get_run_logger()
     logger.info("%s", model_line(result))
+    progress.model_done(result)
     if result.findings:
         state = publish_model_findings(result, ctx.store.location(result.night, result.model), return_state=True)
         if not state.is_completed():
