@@ -219,13 +219,13 @@ def run_nightly(
     """Run the nightly governance flow over the fleet for one night (the help gives the exit codes)."""
     night = _night(date)  # a bad date is an error before anything starts
     fleet_config = _prepare(fleet)
-    fleet_config.select(_split(models))  # an unknown model is an error before Prefect starts
+    selected = fleet_config.select(_split(models)) or ()  # an unknown model is an error before Prefect starts
     from flows.nightly import nightly
     from govern.results import FleetSummary
     from govern.store import ResultsStore
 
-    with _progress_bar(len(fleet_config.select(_split(models)) or ()), f"night {night or 'of yesterday'}"):
-        state = nightly.with_options(task_runner=_task_runner(fleet_config))(
+    with _progress_bar(len(selected), f"night {night or 'of yesterday'}"):
+        state = nightly(  # the flow sizes its task runner from the fleet's concurrency itself
             fleet=str(fleet.resolve()),
             night=None if night is None else night.isoformat(),
             models=_split(models),
@@ -274,25 +274,19 @@ def _flow_data(state: Any) -> Any:
     return data
 
 
-def _task_runner(fleet: Any) -> Any:
-    from prefect.task_runners import ThreadPoolTaskRunner
-
-    return ThreadPoolTaskRunner(max_workers=fleet.config.concurrency)
-
-
 _STATUS_WORDS = {"findings": "with findings", "error": "errors"}
 
 
 def _run_backfill(fleet: Path, start: dt.date, end: dt.date, models: list[str] | None) -> list[Any]:
     """Run the backfill flow and print one line per night; return the nights' FleetSummary objects."""
     fleet_config = _prepare(fleet)
-    fleet_config.select(models)
+    selected = fleet_config.select(models) or ()
     from flows.nightly import backfill
     from govern.results import FleetSummary
 
-    total = ((end - start).days + 1) * len(fleet_config.select(models) or ())
+    total = ((end - start).days + 1) * len(selected)
     with _progress_bar(total, f"{start} .. {end}"):
-        state = backfill.with_options(task_runner=_task_runner(fleet_config))(
+        state = backfill(
             fleet=str(fleet.resolve()), start=start.isoformat(), end=end.isoformat(), models=models, return_state=True
         )
     done = _flow_data(state)

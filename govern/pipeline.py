@@ -229,12 +229,12 @@ def load_inputs(ctx: RunContext, model: ModelConfig, night: str) -> ModelInputs:
     A batch that did not arrive is not an error: the feed is late or stopped, which the judgement reports as a
     freshness finding, and the labels that arrived tonight for an earlier batch are still evaluated."""
     path = ctx.fleet.data_path(model.data.batches, night)
-    if exists(path):
-        return _load_inputs(ctx, model, night, path)
     try:
         return _load_inputs(ctx, model, night, path)
-    except GovernanceError as exc:  # the batch is missing *and* something else broke: both must be told
-        raise LoadFailedWithoutBatch(str(exc), missing_batch=path) from exc
+    except GovernanceError as exc:
+        if exists(path):
+            raise
+        raise LoadFailedWithoutBatch(str(exc), missing_batch=path) from exc  # both must be told
 
 
 class LoadFailedWithoutBatch(GovernanceError):

@@ -19,7 +19,7 @@ import math
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Literal, Self
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, computed_field, model_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, computed_field, field_validator, model_validator
 
 from govern.errors import ResultError
 from govern.rulebook import Fault, Severity
@@ -429,6 +429,15 @@ class Finding(Record):
     measured: Num
     threshold: Num
     comparison: str
+
+    @field_validator("check")
+    @classmethod
+    def _a_check_of_the_catalogue(cls, check: str) -> str:
+        from govern.rulebook import known_check
+
+        if not known_check(check):  # incidents and reports key on it: an id outside the catalogue is a defect
+            raise ValueError(f"check must be an id of govern.rulebook.CHECKS; got {check!r} instead")
+        return check
     severity: Severity
     fault: Fault
     policy: str

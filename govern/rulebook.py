@@ -259,7 +259,7 @@ def spec(section: str, name: str) -> ThresholdSpec:
         if section not in SECTION_SEVERITY:
             known = f"the sections are {', '.join(SECTION_SEVERITY)}"
         else:
-            known = f"{section} has {', '.join(t.name for t in THRESHOLDS if t.section == section)}"
+            known = f"{section} has {', '.join(t.name for t in in_section(section))}"
         raise KeyError(f"{section}.{name} must be a threshold of the rulebook; {known}") from None
 
 

@@ -445,20 +445,16 @@ def flows(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Callable[..., None
 
     nights: list[dict[str, object]] = []
 
-    def flow(run: Callable[..., object]) -> SimpleNamespace:
-        return SimpleNamespace(with_options=lambda **_: run)
-
     module = ModuleType("flows.nightly")
 
     def state(data: Callable[[], object]) -> Callable[..., SimpleNamespace]:  # what return_state=True gives
         return lambda **_: SimpleNamespace(result=lambda raise_on_failure=True: data())
 
-    module.nightly = flow(state(lambda: nights[0]))  # type: ignore[attr-defined]
-    module.backfill = flow(state(lambda: list(nights)))  # type: ignore[attr-defined]
+    module.nightly = state(lambda: nights[0])  # type: ignore[attr-defined]
+    module.backfill = state(lambda: list(nights))  # type: ignore[attr-defined]
     monkeypatch.setitem(sys.modules, "flows.nightly", module)
     fleet = SimpleNamespace(select=lambda models: None, output=str(tmp_path / "runs"), config=None)
     monkeypatch.setattr(cli, "_prepare", lambda path: fleet)
-    monkeypatch.setattr(cli, "_task_runner", lambda config: None)
 
     def set_nights(*lines_by_night: list[dict[str, object]]) -> None:
         for day, lines in enumerate(lines_by_night, start=1):

@@ -150,7 +150,7 @@ def test_each_model_finishing_is_one_log_line() -> None:
     from flows.nightly import model_line
 
     assert model_line(result(status="healthy")) == "loan_approval_us: healthy, 0 findings, 3.2 s"
-    found = result(finding("medium", "drift.feature"), finding("high", "performance.estimated"))
+    found = result(finding("medium", "drift.feature"), finding("high", "performance.estimated_roc_auc"))
     assert model_line(found) == "loan_approval_us: findings, 2 findings (worst high), 3.2 s"
     one = result(finding("low", "drift.feature"))
     assert model_line(one) == "loan_approval_us: findings, 1 finding (worst low), 3.2 s"

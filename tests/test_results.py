@@ -208,3 +208,11 @@ def test_a_malformed_document_names_the_file_and_the_field(change, message: str)
         ModelNightResult.from_json(json.dumps(payload), source="runs/x.json")
     with pytest.raises(ResultError, match="invalid JSON"):
         ModelNightResult.from_json("{not json", source="runs/x.json")
+
+
+def test_a_finding_must_carry_a_check_id_of_the_catalogue() -> None:
+    from pydantic import ValidationError
+
+    assert finding(check="performance.estimated_mae").check == "performance.estimated_mae"
+    with pytest.raises(ValidationError, match="check must be an id of govern.rulebook.CHECKS"):
+        finding(check="fairness.impact")
