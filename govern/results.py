@@ -438,6 +438,7 @@ class Finding(Record):
         if not known_check(check):  # incidents and reports key on it: an id outside the catalogue is a defect
             raise ValueError(f"check must be an id of govern.rulebook.CHECKS; got {check!r} instead")
         return check
+
     severity: Severity
     fault: Fault
     policy: str
