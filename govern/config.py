@@ -298,6 +298,11 @@ class ModelConfig(_Strict):
     policies: list[Name] = Field(default_factory=list)
     jurisdictions: list[str] = Field(default_factory=list)
     thresholds: Rules = Field(Rules(), description="model-specific overrides, applied after the policies")
+    feed: Name | None = Field(
+        None,
+        description="the upstream feed the model's batches come from; models naming one feed share its incidents "
+        "and its state (a disabled feed is refused for all of them)",
+    )
 
     @model_validator(mode="after")
     def _score_for_classifiers(self) -> ModelConfig:
@@ -329,6 +334,16 @@ class FleetConfig(_Strict):
     expectations_dir: str = "../expectations"
     concurrency: Annotated[int, Field(ge=1, le=64)] = 4
     default_policies: list[Name] = Field(default_factory=list)
+    incident_db: str | None = Field(
+        None,
+        description="SQLAlchemy URL of the incident database (incidents, actions, audit log); default: "
+        "sqlite:///<state_dir>/governance.db",
+    )
+    incident_response: Name = Field(
+        "incident_response",
+        description="the response policy (SEV matrix, windows, playbooks, channels): policies_dir/<name>.yaml; "
+        "built-in defaults when the file does not exist",
+    )
     timezone: str = Field(
         "UTC", description="IANA time zone of the schedule and of the default night (yesterday there): Europe/Paris"
     )
@@ -537,6 +552,11 @@ class Fleet:
     @property
     def expectations_dir(self) -> Path:
         return self._resolve(self.config.expectations_dir)
+
+    @property
+    def incident_db(self) -> str:
+        """The incident database's SQLAlchemy URL: ``incident_db``, or an SQLite file under the state folder."""
+        return self.config.incident_db or f"sqlite:///{self.state_dir / 'governance.db'}"
 
     @property
     def output(self) -> str:

@@ -33,3 +33,15 @@ class ValidationSuiteError(GovernanceError):
 
 class ResultError(GovernanceError):
     """A stored result cannot be read: missing, not JSON, or not of this schema version."""
+
+
+class IncidentStoreError(GovernanceError):
+    """The incident database cannot be used: unreachable, locked by another process, or not migrated."""
+
+
+class ContainmentError(GovernanceError):
+    """A containment action cannot be carried out (no safe version, a checksum that no longer matches, ...)."""
+
+
+class NotificationError(GovernanceError):
+    """A notification channel is misconfigured (its secret missing) or cannot be reached."""
