@@ -66,7 +66,7 @@ class Incident(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     fleet: Mapped[str] = mapped_column(String(200))
-    key: Mapped[str] = mapped_column(String(700), unique=True)
+    key: Mapped[str] = mapped_column(String(700), index=True)  # one open at a time; resolved ones stay
     model: Mapped[str | None] = mapped_column(String(200), index=True)  # None for a feed's incident
     feed: Mapped[str | None] = mapped_column(String(200), index=True)
     check: Mapped[str] = mapped_column(String(200))
