@@ -24,7 +24,7 @@ import os
 import string
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Annotated, Any, ClassVar
+from typing import TYPE_CHECKING, Annotated, Any, ClassVar
 
 import yaml
 from pydantic import (
@@ -41,6 +41,9 @@ from pydantic import (
 from govern import rulebook
 from govern.errors import ConfigError
 from govern.rulebook import Severity
+
+if TYPE_CHECKING:
+    from govern.respond.policy import ResponsePolicy
 
 __all__ = ["Severity"]  # re-exported: config and results speak of severities
 
@@ -537,6 +540,16 @@ class Fleet:
     """Models whose file failed to load (only with ``strict=False``): file stem -> the error."""
     effective: dict[str, EffectiveRules] = field(default_factory=dict, repr=False)
     """Each model's rules in force, merged once at load."""
+    response: ResponsePolicy | None = field(default=None, repr=False)
+    """The response policy (``policies_dir/<incident_response>.yaml``, or its defaults)."""
+
+    @property
+    def response_policy(self) -> ResponsePolicy:
+        if self.response is None:
+            from govern.respond.policy import ResponsePolicy
+
+            return ResponsePolicy()
+        return self.response
 
     def _resolve(self, value: str) -> Path:
         return (self.path.parent / value).resolve()
@@ -759,6 +772,15 @@ def load_fleet(path: str | Path, *, strict: bool = True) -> Fleet:
     policies: dict[str, PolicyConfig] = {}
     policy_files, misnamed_policies = _config_files(policies_dir) if policies_dir.is_dir() else ([], [])
     policy_errors = [_misnamed(file, "policy") for file in misnamed_policies]
+    response = None
+    for file in [f for f in policy_files if f.stem == config.incident_response]:
+        from govern.respond.policy import ResponsePolicy
+
+        policy_files.remove(file)  # the response policy is not a rule policy: no model may name it
+        try:
+            response = parse(ResponsePolicy, file, defaults={"name": file.stem})
+        except ConfigError as exc:
+            policy_errors.append(str(exc))
     for file in policy_files:
         try:
             policy: PolicyConfig = parse(PolicyConfig, file)
@@ -828,7 +850,7 @@ def load_fleet(path: str | Path, *, strict: bool = True) -> Fleet:
         raise ConfigError("\n".join(broken.values()))
     if not models and not broken:
         raise ConfigError(f"{path}: the fleet must have at least one model in {models_dir}; got none")
-    return Fleet(path, config, models, policies, files, broken, effective)
+    return Fleet(path, config, models, policies, files, broken, effective, response)
 
 
 def _config_files(folder: Path) -> tuple[list[Path], list[Path]]:

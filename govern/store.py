@@ -97,6 +97,22 @@ class ResultsStore:
     def read_result(self, night: str, model: str) -> ModelNightResult:
         return self._read(ModelNightResult, self._result_path(night, model), f"model {model!r} on {night}")
 
+    def read_result_bytes(self, night: str, model: str) -> bytes:
+        """The stored bytes of the model's current result (what its SHA-256 is taken of)."""
+        path = self._result_path(night, model)
+        try:
+            return bytes(self.fs.cat_file(path))
+        except FileNotFoundError:
+            raise ResultError(f"model {model!r} on {night}: no result is recorded at {path}") from None
+        except OSError as exc:
+            raise ResultError(f"model {model!r} on {night}: {path} must be readable; got {exc}") from exc
+
+    def read_result_digest(self, night: str, model: str) -> tuple[ModelNightResult, str]:
+        """The model's current result and the SHA-256 of its stored bytes."""
+        payload = self.read_result_bytes(night, model)
+        path = self._result_path(night, model)
+        return ModelNightResult.from_json(payload, source=path), hashlib.sha256(payload).hexdigest()
+
     def read_fleet(self, night: str) -> FleetSummary:
         return self._read(FleetSummary, self._fleet_path(night), f"the fleet summary of {night}")
 
