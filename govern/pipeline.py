@@ -132,6 +132,9 @@ class RunContext:
     _raw_references: dict[str, tuple[pd.DataFrame, LabelSet | None]] = field(default_factory=dict)
     _references: dict[tuple[str, str], pd.DataFrame] = field(default_factory=dict)  # (model, version) -> scored
     _failed_fits: dict[str, GovernanceError] = field(default_factory=dict)
+    disabled_feeds: dict[str, str] = field(default_factory=dict)
+    """Feeds the response disabled (feed -> why): their models' batches are refused until re-enabled. The
+    composition root refreshes it before each night."""
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     def rules(self, model: ModelConfig) -> EffectiveRules:
@@ -228,6 +231,9 @@ def load_inputs(ctx: RunContext, model: ModelConfig, night: str) -> ModelInputs:
 
     A batch that did not arrive is not an error: the feed is late or stopped, which the judgement reports as a
     freshness finding, and the labels that arrived tonight for an earlier batch are still evaluated."""
+    refused = ctx.disabled_feeds.get(model.feed) if model.feed else None
+    if refused is not None:
+        raise FeedDisabled(refused)
     path = ctx.fleet.data_path(model.data.batches, night)
     try:
         return _load_inputs(ctx, model, night, path)
@@ -235,6 +241,11 @@ def load_inputs(ctx: RunContext, model: ModelConfig, night: str) -> ModelInputs:
         if exists(path):
             raise
         raise LoadFailedWithoutBatch(str(exc), missing_batch=path) from exc  # both must be told
+
+
+class FeedDisabled(GovernanceError):
+    """The model's feed is disabled (a data incident's containment, or a person): its batch is not read, and the
+    model's night is recorded as refused, not judged, with the reason."""
 
 
 class LoadFailedWithoutBatch(GovernanceError):
@@ -623,7 +634,10 @@ def assess_model(
     then the judgement, itself isolated. A failed load is recorded as such, with the analyses skipped."""
     errors: list[StageError] = []
     timings: dict[str, float] = {}
-    if isinstance(loaded, StageFailure):
+    if isinstance(loaded, StageFailure) and isinstance(loaded.error, FeedDisabled):
+        evidence = Evidence(mode=model.mode, feed_disabled=str(loaded.error))
+        timings["load"] = 0.0
+    elif isinstance(loaded, StageFailure):
         missing = loaded.error.missing_batch if isinstance(loaded.error, LoadFailedWithoutBatch) else None
         evidence = Evidence(mode=model.mode, missing_batch=missing)
         errors.append(loaded.to_stage_error())

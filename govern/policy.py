@@ -394,6 +394,11 @@ def not_judged(rules: EffectiveRules, evidence: Evidence) -> tuple[NotJudged, ..
     """The checks in force that got no verdict tonight, each with its reason: a model is never called healthy
     on checks that were not made. (A stage that failed is an error of its own, not listed here.)"""
     out: list[NotJudged] = []
+    if evidence.feed_disabled is not None:
+        return tuple(
+            NotJudged(section=section, subject="batch", reason=f"refused: {evidence.feed_disabled}")
+            for section in ("data_quality", "performance", "drift", "fairness", "segments")
+        )
     if evidence.missing_batch is not None:
         out.append(
             NotJudged(

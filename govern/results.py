@@ -11,6 +11,8 @@ into the same types (``from_json``); their JSON Schemas are committed in ``schem
   loads; a reader refuses a file of a newer minor (it cannot know what the new fields mean) and says so;
 - a **major** change removes, renames or retypes a field, or changes what a value means; a reader refuses
   files of any other major.
+
+History: 2.1 added ``evidence.feed_disabled`` (a night refused because the model's feed is disabled).
 """
 
 from __future__ import annotations
@@ -27,7 +29,7 @@ from govern.rulebook import Fault, Severity
 if TYPE_CHECKING:
     from govern.config import EffectiveRules
 
-SCHEMA_VERSION = "2.0"
+SCHEMA_VERSION = "2.1"
 
 
 def _clean(value: Any) -> Any:
@@ -477,6 +479,9 @@ class Evidence(Record):
     rows: int | None = None
     missing_batch: str | None = None
     """Where tonight's batch was expected, when it did not arrive (the judgement reports it as a finding)."""
+    feed_disabled: str | None = None
+    """Why tonight's batch was refused unread: the model's feed is disabled ("feed F disabled since D by X:
+    reason"); nothing of tonight is judged until a person re-enables it."""
     labelled_night: str | None = None
     labelled_rows: int | None = None
     validation: ValidationResult | None = None

@@ -24,7 +24,7 @@ from govern.estimation import EstimatorCache
 from govern.night import InlineExecutor, govern_night
 from govern.pipeline import RunContext, run_model_night
 from govern.registry import InMemoryRegistry
-from govern.results import FleetSummary, ModelNightResult, RunInfo
+from govern.results import SCHEMA_VERSION, FleetSummary, ModelNightResult, RunInfo
 from govern.store import ResultsStore
 from govern.suites import profile_suite, save_suite
 from tests.fleet_factory import model_config, write_fleet
@@ -122,7 +122,7 @@ def test_healthy_night_has_every_section_and_no_findings(small_fleet) -> None:
     assert {a.attribute for a in evidence.fairness.attributes} == {"gender"}
     assert evidence.labelled_fairness.has_labels
     payload = json.loads(result.to_json())
-    assert payload["schema_version"] == "2.0" and payload["status"] == "healthy"
+    assert payload["schema_version"] == SCHEMA_VERSION and payload["status"] == "healthy"
     assert set(payload["timings"]) == {"load", "validate", "estimate", "drift", "fairness", "segments", "judge"}
     assert ModelNightResult.from_json(result.to_json()) == result  # reads back into the same type
     applied = {(r.section, r.name): r.source for r in result.rules}

@@ -1,0 +1,647 @@
+"""The night's response: after the results are written, declare, contain, notify and record.
+
+    reconcile rollbacks left half-done ── for each night to take in (missed nights first, then tonight):
+        read the results ── triage (feeds first) ── per model, one transaction: audit the judgement,
+        record the serving version's verdict, open/update/reopen incidents, plan containment, clean nights
+    ── carry out approved actions (rollbacks in their own transactions) ── escalate what is overdue
+    ── notifications (queued, then delivered; failures retried on the next run)
+
+A model whose response fails (the database locked, the registry down) is that model's error in the report and
+is taken in again on the next run; the others carry on. A rerun of a night whose results did not change changes
+nothing (``db.ResponseMark`` keeps each result's digest).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from govern.config import Fleet, ModelConfig
+from govern.errors import GovernanceError, RegistryError, ResultError
+from govern.registry import ModelRegistry
+from govern.respond import audit, containment, incidents, notify, versions
+from govern.respond.database import Database
+from govern.respond.db import Action, Incident, IncidentEvent, Notification, ResponseMark
+from govern.respond.incidents import GOVERN, Change
+from govern.respond.policy import ResponsePolicy, Sev
+from govern.respond.triage import ModelNight, Signal, labelled_check, triage
+from govern.results import ModelNightResult
+from govern.store import ResultsStore
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class ResponseReport:
+    """What the response did for a night: every incident change, the actions touched, errors by model, and
+    the notifications' fate."""
+
+    night: str
+    at: dt.datetime
+    nights: list[str] = field(default_factory=list)
+    changes: list[Change] = field(default_factory=list)
+    actions: list[dict[str, Any]] = field(default_factory=list)
+    errors: dict[str, str] = field(default_factory=dict)
+    notifications: dict[str, int] = field(default_factory=lambda: {"delivered": 0, "failed": 0, "pending": 0})
+    problems: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "night": self.night,
+            "at": self.at.isoformat(),
+            "nights": self.nights,
+            "changes": [c.to_dict() for c in self.changes],
+            "actions": self.actions,
+            "errors": self.errors,
+            "notifications": self.notifications,
+            "problems": self.problems,
+        }
+
+
+def verdict(result: ModelNightResult, *, clean: bool) -> versions.Verdict:
+    """What tonight says of the serving version: ``failed`` when a model-fault finding of tonight's batch
+    (estimate, version regression, fairness of tonight's decisions) fired on clean data; ``passed`` when
+    nothing fired, nothing failed and performance was judged; else ``judged``."""
+    own = [f for f in result.findings if f.fault == "model" and not labelled_check(f.check)]
+    if own and clean:
+        return "failed"
+    performance_unjudged = any(n.section == "performance" for n in result.not_judged)
+    if not result.findings and not result.errors and not performance_unjudged and result.evidence.rows:
+        return "passed"
+    return "judged"
+
+
+def _action_line(action: Action) -> dict[str, Any]:
+    return {
+        "id": action.id,
+        "kind": action.kind,
+        "status": action.status,
+        "model": action.model,
+        "feed": action.feed,
+        "incident": action.incident_id,
+        "params": action.params,
+        "outcome": action.outcome,
+    }
+
+
+class Responder:
+    """The response over one fleet: its database, results store and registry, and the notification channels.
+    ``deliver`` and ``sleep`` are injectable for tests."""
+
+    def __init__(
+        self,
+        fleet: Fleet,
+        db: Database,
+        store: ResultsStore,
+        registry: ModelRegistry | None,
+        channels: Sequence[notify.Channel] = (),
+        *,
+        channel_problems: Sequence[str] = (),
+        deliver: Callable[..., notify.Delivery] = notify.deliver,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        self.fleet = fleet
+        self.db = db
+        self.store = store
+        self.registry = registry
+        self.channels = list(channels)
+        self.channel_problems = list(channel_problems)
+        self._deliver = deliver
+        self._sleep = sleep
+
+    @property
+    def policy(self) -> ResponsePolicy:
+        return self.fleet.response_policy
+
+    # ------------------------------------------------------------------ the night
+
+    def respond(self, night: str, *, at: dt.datetime) -> ResponseReport:
+        report = ResponseReport(night=night, at=at, problems=list(self.channel_problems))
+        self._reconcile(report, at)
+        for each in self._nights_to_take_in(night, report):
+            report.nights.append(each)
+            self._take_in_night(each, at, report)
+        self._carry_out_approved(report, at)
+        self._guarded(report, "escalation", lambda s: report.changes.extend(incidents.escalate_due(s, self.policy, at=at)))
+        self._notify(report, at)
+        return report
+
+    def _guarded(self, report: ResponseReport, what: str, work: Callable[[Session], Any]) -> Any:
+        """``work`` in one transaction; a failure is ``what``'s error in the report, never raised."""
+        try:
+            with self.db.session() as session:
+                return work(session)
+        except (GovernanceError, OSError) as exc:
+            log.warning("response: %s failed: %s", what, exc)
+            report.errors[what] = f"{type(exc).__name__}: {exc}"
+            return None
+
+    def _reconcile(self, report: ResponseReport, at: dt.datetime) -> None:
+        if self.registry is None:
+            return
+        try:
+            for outcome in versions.reconcile(self.db, self.registry, at=at, audit=audit.append):
+                report.actions.append({"id": outcome.action_id, "kind": "rollback", "status": outcome.status,
+                                       "model": outcome.model, "outcome": outcome.message, "reconciled": True})  # fmt: skip
+                if outcome.status == "done":
+                    self._after_rollback(report, outcome, at)
+        except GovernanceError as exc:
+            report.errors["reconcile"] = f"{type(exc).__name__}: {exc}"
+
+    def _nights_to_take_in(self, night: str, report: ResponseReport) -> list[str]:
+        """Tonight, after the nights of the last ``catch_up_nights`` whose results the response has not taken in
+        (it missed them: the database was locked), once the response has started at all."""
+        lookback = self.policy.catch_up_nights
+        if lookback == 0:
+            return [night]
+
+        def missed(session: Session) -> list[str]:
+            first = session.scalars(select(ResponseMark.night).order_by(ResponseMark.night).limit(1)).first()
+            if first is None:
+                return []
+            day = dt.date.fromisoformat(night)
+            earlier = [(day - dt.timedelta(days=k)).isoformat() for k in range(lookback, 0, -1)]
+            out = []
+            for candidate in earlier:
+                if candidate < first:
+                    continue
+                marked = set(session.scalars(select(ResponseMark.model).where(ResponseMark.night == candidate)))
+                written = {m for m in self._fleet_names() if self.store.has_result(candidate, m)}
+                if written - marked:
+                    out.append(candidate)
+            return out
+
+        return [*(self._guarded(report, "catch-up", missed) or []), night]
+
+    def _fleet_names(self) -> list[str]:
+        return sorted(set(self.fleet.models) | set(self.fleet.broken))
+
+    def _read_night(self, night: str, report: ResponseReport) -> list[ModelNight]:
+        out = []
+        for name in self._fleet_names():
+            if not self.store.has_result(night, name):
+                continue
+            try:
+                result, digest = self.store.read_result_digest(night, name)
+            except ResultError as exc:
+                report.errors[name] = str(exc)
+                continue
+            labelled_version = None
+            labelled = result.evidence.labelled_night
+            if labelled and self.store.has_result(labelled, name):
+                try:
+                    labelled_version = self.store.read_result(labelled, name).model_version
+                except ResultError:
+                    labelled_version = None
+            model = self.fleet.models.get(name)
+            out.append(ModelNight(result, self.store.location(night, name), digest, model, labelled_version))
+        return out
+
+    def _take_in_night(self, night: str, at: dt.datetime, report: ResponseReport) -> None:
+        nights = self._read_night(night, report)
+        marks = self._guarded(
+            report,
+            "marks",
+            lambda s: {m.model: m.result_sha256 for m in s.scalars(select(ResponseMark).where(ResponseMark.night == night))},
+        )
+        if marks is None:
+            return
+        fresh = {n.result.model for n in nights if marks.get(n.result.model) != n.sha256}
+        if not fresh:
+            return
+        signals = triage(self.policy, nights)
+        for signal in [s for s in signals if s.model is None and fresh & set(s.models)]:
+            self._guarded(report, f"feed:{signal.feed}", lambda s, signal=signal: self._feed_signal(s, signal, at, report))
+        for each in nights:
+            if each.result.model not in fresh:
+                continue
+            own = [s for s in signals if s.model == each.result.model]
+            self._model_night(each, own, at, report)
+
+    # ------------------------------------------------------------------ one model's night
+
+    def _model_night(self, night: ModelNight, signals: list[Signal], at: dt.datetime, report: ResponseReport) -> None:
+        name = night.result.model
+        rollbacks: list[int] = []
+        try:
+            with self.db.session() as session:
+                rollbacks = self._model_night_in(session, night, signals, at, report)
+        except (GovernanceError, OSError) as exc:
+            log.warning("response of %s for %s failed: %s", name, night.result.night, exc)
+            report.errors[name] = f"{type(exc).__name__}: {exc}"
+            return
+        for action_id in rollbacks:
+            self._rollback(action_id, at, report, actor=GOVERN)
+
+    def _model_night_in(
+        self, session: Session, night: ModelNight, signals: list[Signal], at: dt.datetime, report: ResponseReport
+    ) -> list[int]:
+        result, model = night.result, night.model
+        audit.append(
+            session, at=at, actor=GOVERN, kind="night.judged", subject=f"model:{result.model}",
+            payload={"model": result.model, "feed": model.feed if model else None, "night": result.night,
+                     "result": night.path, "result_sha256": night.sha256, "status": result.status,
+                     "model_version": result.model_version,
+                     "findings": sorted(f"{f.check}|{f.subject}" for f in result.findings)},
+        )  # fmt: skip
+        clean, why = self._clean(session, night)
+        self._record_versions(session, night, clean, at, report)
+        rollbacks: list[int] = []
+        fired: set[str] = set()
+        for signal in signals:
+            incident, changes = incidents.take_in(session, self.policy, self.fleet.config.name, signal,
+                                                  [model] if model else [], at=at)  # fmt: skip
+            report.changes.extend(changes)
+            fired.add(signal.key)
+            if incident.status in ("contained", "resolved"):
+                continue
+            if changes or incident.recommendation is None:
+                rollbacks += self._contain(session, incident, signal, model, clean, why, at, report)
+        for incident in incidents.active(session, model=result.model):
+            if incident.key not in fired and self._judged(result, incident):
+                report.changes.extend(incidents.clean_night(session, self.policy, incident, result.night, at=at))
+        mark = session.scalars(
+            select(ResponseMark).where(ResponseMark.model == result.model, ResponseMark.night == result.night)
+        ).first()
+        if mark is None:
+            session.add(ResponseMark(model=result.model, night=result.night, result_sha256=night.sha256, at=at))
+        else:
+            mark.result_sha256, mark.at = night.sha256, at
+        return rollbacks
+
+    def _clean(self, session: Session, night: ModelNight) -> tuple[bool, str]:
+        """Is the model's data clean tonight: no critical expectation failed, its feed is enabled, and no data
+        or client incident of the model (or of its feed) is active."""
+        result, model = night.result, night.model
+        if any(f.check == "data_quality.critical_expectation" for f in result.findings):
+            return False, "a critical expectation failed tonight"
+        for incident in incidents.active(session, model=result.model):
+            if containment.playbook_of(incident) in ("data", "client"):
+                return False, f"incident {incident.id} ({incident.check} on {incident.subject}) is active"
+        if model is not None and model.feed:
+            for incident in incidents.active(session, feed=model.feed):
+                if incident.model is None:
+                    return False, f"incident {incident.id} of feed {model.feed} is active"
+        return True, ""
+
+    def _judged(self, result: ModelNightResult, incident: Incident) -> bool:
+        """Was the incident's check judged in ``result`` (so that its not firing means something)?"""
+        if result.status == "error" or result.evidence.missing_batch or getattr(result.evidence, "feed_disabled", None):
+            return False
+        section = incident.check.split(".", 1)[0]
+        if any(n.section == section for n in result.not_judged):
+            return False
+        if labelled_check(incident.check):
+            return bool(result.evidence.labelled_rows)
+        return bool(result.evidence.rows)
+
+    def _record_versions(
+        self, session: Session, night: ModelNight, clean: bool, at: dt.datetime, report: ResponseReport
+    ) -> None:
+        model, result = night.model, night.result
+        if self.registry is None or model is None or model.registry is None or result.model_version is None:
+            return
+        calls: list[tuple[str, versions.Verdict]] = [(result.model_version, verdict(result, clean=clean))]
+        labelled_failed = [f for f in result.findings if f.fault == "model" and labelled_check(f.check)]
+        if labelled_failed and night.labelled_version and clean:
+            calls.append((night.labelled_version, "failed"))
+        for version, said in calls:
+            try:
+                recorded = versions.record_version(
+                    session, self.registry, model=model.name, registry_name=model.registry.name, version=version,
+                    night=result.night, verdict=said, at=at, audit=audit.append,
+                )  # fmt: skip
+            except RegistryError as exc:
+                raise RegistryError(f"model {model.name!r}: its version record could not be kept: {exc}") from exc
+            if recorded.tags_error:
+                report.problems.append(f"{model.name}: {recorded.tags_error}")
+
+    def _contain(
+        self,
+        session: Session,
+        incident: Incident,
+        signal: Signal,
+        model: ModelConfig | None,
+        clean: bool,
+        why: str,
+        at: dt.datetime,
+        report: ResponseReport,
+    ) -> list[int]:
+        """Plan and start the playbook's actions for an incident; rollback action ids to carry out after this
+        transaction."""
+        rollbacks: list[int] = []
+        for item in containment.plan(self.policy, incident, signal, model, clean=clean, unclean_why=why):
+            if item.kind is None:
+                self._recommend(session, incident, item.recommendation or "", at, report, escalate=item.escalate)
+                continue
+            if item.kind == "rollback":
+                handled = self._rollback_guard(session, incident, item, signal, at, report)
+                if handled:
+                    continue
+            action, created = containment.propose(session, self.policy, item, incident, at=at)
+            report.actions.append(_action_line(action))
+            if action.status == "awaiting_approval" and created:
+                report.changes.append(
+                    incidents.record(session, incident, "approval_requested", at=at, night=signal.night,
+                                     detail={"action": action.id, "kind": action.kind, "params": action.params,
+                                             "how": f"govern incidents approve {incident.id} --by NAME, or in the "
+                                             "Prefect UI"})  # fmt: skip
+                )
+            elif action.status == "dry_run" and created:
+                report.changes.append(
+                    incidents.record(session, incident, "dry_run", at=at, night=signal.night,
+                                     detail={"action": action.id, "kind": action.kind, "params": action.params})  # fmt: skip
+                )
+            elif action.status in ("approved", "failed") and action.kind == "rollback":
+                rollbacks.append(action.id)
+            elif action.status == "approved":
+                containment.carry_out(session, action, at=at, by=GOVERN, state_dir=self.fleet.state_dir)
+                report.actions[-1] = _action_line(action)
+                self._contained_by(session, action, at, report)
+            elif action.status == "done":
+                self._contained_by(session, action, at, report, incident=incident)
+        return rollbacks
+
+    def _rollback_guard(
+        self,
+        session: Session,
+        incident: Incident,
+        item: containment.Plan,
+        signal: Signal,
+        at: dt.datetime,
+        report: ResponseReport,
+    ) -> bool:
+        """True when the rollback need not (or must not) be proposed: the faulty version no longer serves, or
+        the automatic rollback limit is reached."""
+        assert self.registry is not None and item.model is not None
+        faulty = item.params.get("from_version")
+        done = session.scalars(
+            select(Action).where(Action.kind == "rollback", Action.model == item.model, Action.status == "done")
+        ).all()
+        for action in done:
+            if action.params.get("from_version") == faulty:
+                change = incidents.contain(session, incident, by=GOVERN, at=at, action=action.id,
+                                           how=f"version {faulty} was already rolled back (action {action.id})")  # fmt: skip
+                if change is not None:
+                    report.changes.append(change)
+                return True
+        try:
+            serving = self.registry.version_by_alias(str(item.params["registry_name"]), str(item.params["alias"])).version
+        except RegistryError as exc:
+            raise RegistryError(f"model {item.model!r}: the serving alias could not be read: {exc}") from exc
+        if faulty is not None and serving != faulty:
+            change = incidents.contain(session, incident, by=GOVERN, at=at,
+                                       how=f"version {faulty} no longer serves ({item.params['alias']} is at {serving})")  # fmt: skip
+            if change is not None:
+                report.changes.append(change)
+            return True
+        book = self.policy.playbooks.rollback
+        recent = containment.rollbacks_within(session, item.model, at=at, days=book.window_days)
+        if len(recent) >= book.max_per_model:
+            self._recommend(session, incident,
+                            f"automatic rollback limit reached ({len(recent)} within {book.window_days} days): a "
+                            f"person decides (govern rollback {item.model} --by NAME)", at, report, escalate=True)  # fmt: skip
+            return True
+        return False
+
+    def _recommend(
+        self, session: Session, incident: Incident, text: str, at: dt.datetime, report: ResponseReport, *, escalate: bool
+    ) -> None:
+        if incident.recommendation == text:
+            return
+        incident.recommendation = text
+        report.changes.append(incidents.record(session, incident, "recommendation", at=at, detail={"text": text}))
+        if escalate:
+            change = incidents.escalate(session, self.policy, incident, at=at, why=text)
+            if change is not None:
+                report.changes.append(change)
+
+    def _contained_by(
+        self, session: Session, action: Action, at: dt.datetime, report: ResponseReport, *, incident: Incident | None = None
+    ) -> None:
+        target = incident or (session.get(Incident, action.incident_id) if action.incident_id else None)
+        if target is None:
+            return
+        change = incidents.contain(session, target, by=action.approved_by or GOVERN, at=at, how=action.outcome or "",
+                                   action=action.id)  # fmt: skip
+        if change is not None:
+            report.changes.append(change)
+
+    def _feed_signal(self, session: Session, signal: Signal, at: dt.datetime, report: ResponseReport) -> None:
+        models = [self.fleet.models[m] for m in signal.models if m in self.fleet.models]
+        incident, changes = incidents.take_in(session, self.policy, self.fleet.config.name, signal, models, at=at)
+        report.changes.extend(changes)
+        if incident.status in ("contained", "resolved") or not changes:
+            return
+        self._contain(session, incident, signal, models[0] if models else None, False, "the feed failed", at, report)
+
+    # ------------------------------------------------------------------ rollbacks
+
+    def _rollback(self, action_id: int, at: dt.datetime, report: ResponseReport, *, actor: str) -> None:
+        if self.registry is None:
+            return
+        outcome = versions.execute_rollback(self.db, self.registry, action_id, at=at, actor=actor, audit=audit.append)
+        report.actions.append({"id": outcome.action_id, "kind": "rollback", "status": outcome.status,
+                               "model": outcome.model, "from_version": outcome.from_version,
+                               "to_version": outcome.to_version, "outcome": outcome.message})  # fmt: skip
+        if outcome.status == "done":
+            self._after_rollback(report, outcome, at)
+        elif outcome.status == "refused":
+            self._guarded(report, outcome.model or "rollback", lambda s: self._refused(s, outcome, at, report))
+        elif outcome.status == "failed":
+            report.errors[outcome.model or "rollback"] = outcome.message
+
+    def _after_rollback(self, report: ResponseReport, outcome: versions.RollbackOutcome, at: dt.datetime) -> None:
+        def work(session: Session) -> None:
+            action = session.get(Action, outcome.action_id)
+            if action is None:
+                return
+            faulty = action.params.get("from_version")
+            how = f"rolled back {action.params.get('alias')} from version {faulty} to {action.params.get('to_version')}"
+            for incident in incidents.active(session, model=action.model):
+                if containment.playbook_of(incident) == "rollback" and incident.status != "contained":
+                    version = self._version_at_fault(session, incident)
+                    if version is None or version == faulty:
+                        change = incidents.contain(session, incident, by=action.approved_by or GOVERN, at=at,
+                                                   how=how, action=action.id)  # fmt: skip
+                        if change is not None:
+                            report.changes.append(change)
+
+        self._guarded(report, outcome.model or "rollback", work)
+
+    def _version_at_fault(self, session: Session, incident: Incident) -> str | None:
+        last = incidents.findings(session, incident.id)
+        return last[-1].model_version if last else None
+
+    def _refused(self, session: Session, outcome: versions.RollbackOutcome, at: dt.datetime, report: ResponseReport) -> None:
+        action = session.get(Action, outcome.action_id)
+        incident = session.get(Incident, action.incident_id) if action and action.incident_id else None
+        if incident is None:
+            return
+        if outcome.checksum_mismatch:
+            change = incidents.set_sev(session, incident, Sev.SEV1, at=at,
+                                       why=f"rollback refused: {outcome.message}")  # fmt: skip
+            if change is not None:
+                report.changes.append(change)
+            self._recommend(session, incident, f"rollback refused: {outcome.message}. Find out who changed the "
+                            "artifact before any version is served from it", at, report, escalate=True)  # fmt: skip
+        else:
+            self._recommend(session, incident, containment.no_safe_version_advice(incident), at, report, escalate=True)
+
+    def _carry_out_approved(self, report: ResponseReport, at: dt.datetime) -> None:
+        """Actions approved since the last run (a person's approval) that are not carried out yet."""
+
+        def pending(session: Session) -> list[tuple[int, str]]:
+            rows = session.scalars(select(Action).where(Action.status == "approved").order_by(Action.id))
+            return [(a.id, a.kind) for a in rows]
+
+        for action_id, kind in self._guarded(report, "actions", pending) or []:
+            if kind == "rollback":
+                self._rollback(action_id, at, report, actor=GOVERN)
+            else:
+                self._guarded(report, f"action {action_id}", lambda s, i=action_id: self._carry_out(s, i, at, report))
+
+    def _carry_out(self, session: Session, action_id: int, at: dt.datetime, report: ResponseReport) -> None:
+        action = session.get(Action, action_id)
+        if action is None:
+            return
+        containment.carry_out(session, action, at=at, by=action.approved_by or GOVERN, state_dir=self.fleet.state_dir)
+        report.actions.append(_action_line(action))
+        self._contained_by(session, action, at, report)
+
+    # ------------------------------------------------------------------ notifications
+
+    def _notify(self, report: ResponseReport, at: dt.datetime) -> None:
+        wanted = set(self.policy.notifications.on)
+        changes = [c for c in report.changes if c.kind in wanted]
+        if changes and self.channels:
+            self._guarded(report, "notifications", lambda s: self._queue(s, changes, at))
+        self.deliver_pending(report, at)
+
+    def _queue(self, session: Session, changes: list[Change], at: dt.datetime) -> None:
+        for change in changes:
+            incident = session.get(Incident, change.incident_id)
+            if incident is None:
+                continue
+            message = message_of(incident, change)
+            for channel in self.channels:
+                exists = session.scalars(
+                    select(Notification.id).where(Notification.event_id == change.event_id,
+                                                  Notification.channel == channel.name)  # fmt: skip
+                ).first()
+                if exists is not None:
+                    continue
+                session.add(
+                    Notification(
+                        incident_id=incident.id, event_id=change.event_id, channel=channel.name,
+                        recipients=list(message.recipients), title=message.title, body=message.body,
+                        payload=message.payload, status="pending", attempts=0, created_at=at,
+                    )
+                )  # fmt: skip
+
+    def deliver_pending(self, report: ResponseReport, at: dt.datetime) -> None:
+        """Deliver every notification not delivered yet (this run's, and earlier runs' that failed)."""
+        by_name = {c.name: c for c in self.channels}
+
+        def pending(session: Session) -> list[int]:
+            rows = session.scalars(select(Notification.id).where(Notification.status != "delivered").order_by(Notification.id))
+            return list(rows)
+
+        book = self.policy.notifications
+        for notification_id in self._guarded(report, "notifications", pending) or []:
+            def send(session: Session, notification_id: int = notification_id) -> None:
+                row = session.get(Notification, notification_id)
+                if row is None:
+                    return
+                channel = by_name.get(row.channel)
+                if channel is None:
+                    row.status, row.last_error = "pending", f"channel {row.channel} is not configured in this run"
+                    report.notifications["pending"] += 1
+                    return
+                message = notify.Message(title=row.title, body=row.body, payload=row.payload,
+                                         recipients=tuple(row.recipients))  # fmt: skip
+                delivery = self._deliver(channel, message, attempts=book.attempts, backoff=book.backoff_seconds,
+                                         sleep=self._sleep)  # fmt: skip
+                row.attempts += delivery.attempts
+                row.last_attempt_at = at
+                if delivery.ok:
+                    row.status, row.delivered_at, row.last_error = "delivered", at, None
+                    report.notifications["delivered"] += 1
+                else:
+                    row.status, row.last_error = "failed", delivery.error
+                    report.notifications["failed"] += 1
+                audit.append(session, at=at, actor=GOVERN, kind=f"notification.{row.status}",
+                             subject=f"incident:{row.incident_id}",
+                             payload={"notification": row.id, "channel": row.channel, "event": row.event_id,
+                                      "attempts": row.attempts, "error": row.last_error, "model": None,
+                                      "feed": None})  # fmt: skip
+
+            self._guarded(report, "notifications", send)
+
+
+_LEVEL = {"opened": "failure", "reopened": "failure", "escalated": "warning", "contained": "success",
+          "resolved": "success"}  # fmt: skip
+
+
+def message_of(incident: Incident, change: Change) -> notify.Message:
+    """The notification of one change: the title, a plain-text body people read, the payload machines read,
+    addressed to the incident's current contact (and, when it escalated, to whom it escalated)."""
+    who = incidents.contact(incident)
+    recipients = tuple(c for c in (who,) if c)
+    about = f"model {incident.model}" if incident.model else f"feed {incident.feed}"
+    figure = ""
+    if incident.measured is not None and incident.threshold is not None:
+        figure = f"measured {incident.measured:.4g} against {incident.comparison} {incident.threshold:.4g}"
+    lines = [
+        f"{incident.title}",
+        f"{about} · {incident.type} · {incident.check} on {incident.subject} · status {incident.status}",
+        figure,
+        f"nights: first {incident.first_night}, last {incident.last_night} ({incident.nights_open} fired)",
+        f"with: {who['name']} <{who['email']}>" if who else "",
+        f"acknowledge by {incident.ack_due.isoformat(timespec='minutes')}" if incident.ack_due else "",
+        f"recover by {incident.rto_due.isoformat(timespec='minutes')}" if incident.rto_due else "",
+        f"EU AI Act Article 73 report due {incident.report_due.date().isoformat()}" if incident.report_due else "",
+        f"recommendation: {incident.recommendation}" if incident.recommendation else "",
+        f"{change.kind} by {change.by}" + (f": {change.detail.get('how') or change.detail.get('why') or ''}"
+                                          if change.detail else ""),  # fmt: skip
+        f"govern incidents show {incident.id}",
+    ]
+    payload = {
+        "incident": incident.id,
+        "event": change.kind,
+        "model": incident.model,
+        "feed": incident.feed,
+        "sev": incident.sev,
+        "status": incident.status,
+        "type": incident.type,
+        "check": incident.check,
+        "subject": incident.subject,
+        "night": change.night or incident.last_night,
+        "measured": incident.measured,
+        "threshold": incident.threshold,
+        "owner": incident.owner,
+        "contact": who,
+        "ack_due": incident.ack_due.isoformat() if incident.ack_due else None,
+        "rto_due": incident.rto_due.isoformat() if incident.rto_due else None,
+        "report_due": incident.report_due.isoformat() if incident.report_due else None,
+        "recommendation": incident.recommendation,
+        "by": change.by,
+    }
+    return notify.Message(
+        title=f"[{incident.sev}] incident {incident.id} {change.kind}: {incident.title}"[:250],
+        body="\n".join(line for line in lines if line),
+        payload=payload,
+        recipients=recipients,
+        level=_LEVEL.get(change.kind, "info"),  # type: ignore[arg-type]
+    )
+
+
+def events_of(session: Session, incident_id: int) -> list[IncidentEvent]:
+    return incidents.events(session, incident_id)
