@@ -14,6 +14,7 @@ from typing import Any
 import typer
 
 from cli.onboarding import models_app
+from cli.respond import audit_log_app, evidence, feed_app, incidents_app, rollback
 from govern.errors import GovernanceError
 from govern.rulebook import FOUR_FIFTHS, Severity
 
@@ -32,6 +33,11 @@ app.add_typer(run_app, name="run")
 app.add_typer(audit_app, name="audit")
 app.add_typer(expectations_app, name="expectations")
 app.add_typer(models_app, name="models")
+app.add_typer(incidents_app, name="incidents")
+app.add_typer(feed_app, name="feed")
+app.add_typer(audit_log_app, name="audit-log")
+app.command("rollback")(rollback)
+app.command("evidence")(evidence)
 
 FleetOption = typer.Option(DEFAULT_FLEET, "--fleet", help="The fleet file.", dir_okay=False)
 FLEET_EXIT_CODES = (

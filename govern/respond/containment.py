@@ -65,7 +65,8 @@ def playbook_of(incident: Incident) -> str | None:
 
 
 def _playbook(policy: ResponsePolicy, name: str) -> Playbook:
-    return getattr(policy.playbooks, name)  # type: ignore[no-any-return]
+    book: Playbook = getattr(policy.playbooks, name)
+    return book
 
 
 def plan(
@@ -89,34 +90,91 @@ def plan(
     if name == "data":
         plans = []
         for item in {(e.model, e.night) for e in signal.evidence} if policy.playbooks.data.quarantine_batch else ():
-            plans.append(Plan("data", "quarantine_batch", key=f"quarantine|{item[0]}|{item[1]}", model=item[0],
-                              night=item[1], params={"reason": incident.title}))  # fmt: skip
+            plans.append(
+                Plan(
+                    "data",
+                    "quarantine_batch",
+                    key=f"quarantine|{item[0]}|{item[1]}",
+                    model=item[0],
+                    night=item[1],
+                    params={"reason": incident.title},
+                )
+            )
         feed = signal.feed or (model.feed if model is not None else None)
         if policy.playbooks.data.disable_feed and feed:
-            plans.append(Plan("data", "disable_feed", key=f"disable_feed|{feed}|{signal.night}", feed=feed,
-                              night=signal.night, model=signal.model, params={"reason": incident.title}))  # fmt: skip
+            plans.append(
+                Plan(
+                    "data",
+                    "disable_feed",
+                    key=f"disable_feed|{feed}|{signal.night}",
+                    feed=feed,
+                    night=signal.night,
+                    model=signal.model,
+                    params={"reason": incident.title},
+                )
+            )
         elif policy.playbooks.data.disable_feed:
-            plans.append(Plan("data", None, model=signal.model, recommendation=(
-                f"the model names no feed (config: feed), so none was disabled: stop the upstream delivery of "
-                f"{signal.model}'s batches until it is fixed")))  # fmt: skip
+            plans.append(
+                Plan(
+                    "data",
+                    None,
+                    model=signal.model,
+                    recommendation=(
+                        f"the model names no feed (config: feed), so none was disabled: stop the upstream delivery of "
+                        f"{signal.model}'s batches until it is fixed"
+                    ),
+                )
+            )
         return plans
     if name == "client":
         client = signal.subject
-        return [Plan("client", "denylist", key=f"denylist|{signal.model}|{client}", model=signal.model,
-                     night=signal.night, params={"client": client, "reason": incident.title})]  # fmt: skip
+        return [
+            Plan(
+                "client",
+                "denylist",
+                key=f"denylist|{signal.model}|{client}",
+                model=signal.model,
+                night=signal.night,
+                params={"client": client, "reason": incident.title},
+            )
+        ]
     # rollback: only on clean data, and only when the registry holds the model
     if not clean:
-        return [Plan("rollback", None, model=signal.model,
-                     recommendation=f"not rolled back: the data was not clean ({unclean_why}); the model is "
-                     "judged again once the data incident is contained")]  # fmt: skip
+        return [
+            Plan(
+                "rollback",
+                None,
+                model=signal.model,
+                recommendation=f"not rolled back: the data was not clean ({unclean_why}); the model is "
+                "judged again once the data incident is contained",
+            )
+        ]
     if model is None or model.registry is None:
-        return [Plan("rollback", None, model=signal.model, escalate=True,
-                     recommendation="no registry entry (monitored from the reference's own scores): a rollback "
-                     "must be done where the model is deployed")]  # fmt: skip
+        return [
+            Plan(
+                "rollback",
+                None,
+                model=signal.model,
+                escalate=True,
+                recommendation="no registry entry (monitored from the reference's own scores): a rollback "
+                "must be done where the model is deployed",
+            )
+        ]
     version = signal.version_at_fault
-    return [Plan("rollback", "rollback", key=f"rollback|{signal.model}|{version}", model=signal.model,
-                 night=signal.night, params={"alias": model.registry.serving_alias,
-                                             "registry_name": model.registry.name, "from_version": version})]  # fmt: skip
+    return [
+        Plan(
+            "rollback",
+            "rollback",
+            key=f"rollback|{signal.model}|{version}",
+            model=signal.model,
+            night=signal.night,
+            params={
+                "alias": model.registry.serving_alias,
+                "registry_name": model.registry.name,
+                "from_version": version,
+            },
+        )
+    ]
 
 
 def no_safe_version_advice(incident: Incident) -> str:
@@ -243,8 +301,10 @@ def carry_out(session: Session, action: Action, *, at: dt.datetime, by: str, sta
         export_denylist(session, state_dir)
         outcome = f"client {client} denylisted for {action.model} ({denylist_path(state_dir)})"
     else:
-        raise ContainmentError(f"action {action.id}: kind must be quarantine_batch, disable_feed or denylist here; "
-                               f"got {action.kind} instead")  # fmt: skip
+        raise ContainmentError(
+            f"action {action.id}: kind must be quarantine_batch, disable_feed or denylist here; "
+            f"got {action.kind} instead"
+        )
     action.status, action.done_at, action.outcome = "done", at, outcome
     audit_action(session, action, "action.done", at=at, by=by)
     return outcome
@@ -284,8 +344,14 @@ def set_feed(
     else:
         row.status, row.since, row.by, row.reason, row.incident_id = status, at, by, reason, incident
     session.flush()
-    audit.append(session, at=at, actor=by, kind=f"feed.{status}", subject=f"feed:{feed}",
-                 payload={"feed": feed, "model": None, "status": status, "reason": reason, "incident": incident})  # fmt: skip
+    audit.append(
+        session,
+        at=at,
+        actor=by,
+        kind=f"feed.{status}",
+        subject=f"feed:{feed}",
+        payload={"feed": feed, "model": None, "status": status, "reason": reason, "incident": incident},
+    )
     return row
 
 
@@ -302,12 +368,15 @@ def feed_refusal(row: Feed) -> str:
 def denylist(
     session: Session, model: str, client: str, *, at: dt.datetime, by: str, reason: str, incident: int | None = None
 ) -> DenylistEntry:
-    row = session.scalars(select(DenylistEntry).where(DenylistEntry.model == model, DenylistEntry.client == client)).first()
+    row = session.scalars(
+        select(DenylistEntry).where(DenylistEntry.model == model, DenylistEntry.client == client)
+    ).first()
     if row is not None and row.status == "active":
         return row
     if row is None:
-        row = DenylistEntry(model=model, client=client, status="active", since=at, by=by, reason=reason,
-                            incident_id=incident)  # fmt: skip
+        row = DenylistEntry(
+            model=model, client=client, status="active", since=at, by=by, reason=reason, incident_id=incident
+        )
         session.add(row)
     else:
         row.status, row.since, row.by, row.reason, row.incident_id = "active", at, by, reason, incident
@@ -327,8 +396,14 @@ def export_denylist(session: Session, state_dir: Path) -> Path:
     document = {
         "description": "API clients a serving layer must refuse, per model (written by govern; do not edit)",
         "clients": [
-            {"model": r.model, "client": r.client, "since": r.since.isoformat(), "by": r.by, "reason": r.reason,
-             "incident": r.incident_id}  # fmt: skip
+            {
+                "model": r.model,
+                "client": r.client,
+                "since": r.since.isoformat(),
+                "by": r.by,
+                "reason": r.reason,
+                "incident": r.incident_id,
+            }
             for r in rows
         ],
     }

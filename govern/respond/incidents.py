@@ -295,8 +295,14 @@ def take_in(
         changes.append(record(session, incident, "updated", at=at, night=signal.night, detail=_detail(signal)))
     if incident.sev != previous.value and not reopened:
         changes.append(
-            record(session, incident, "sev_changed", at=at, night=signal.night,
-                   detail={"from": previous.value, "to": incident.sev, "why": "the breach grew"})  # fmt: skip
+            record(
+                session,
+                incident,
+                "sev_changed",
+                at=at,
+                night=signal.night,
+                detail={"from": previous.value, "to": incident.sev, "why": "the breach grew"},
+            )
         )
     return incident, changes
 
@@ -370,8 +376,13 @@ def clean_night(
     limit = policy.resolve_after_clean_nights
     if limit is not None and incident.clean_nights >= limit:
         changes.append(
-            resolve(session, incident, by=GOVERN, at=at,
-                    note=f"recovered: {incident.clean_nights} nights in a row judged without the check firing")  # fmt: skip
+            resolve(
+                session,
+                incident,
+                by=GOVERN,
+                at=at,
+                note=f"recovered: {incident.clean_nights} nights in a row judged without the check firing",
+            )
         )
     return changes
 
@@ -425,8 +436,9 @@ def escalate(
     incident.escalation_level += 1
     hours = policy.windows.acknowledge(Sev(incident.sev), incident.risk_tier)
     incident.ack_due = at + dt.timedelta(hours=hours) if incident.acknowledged_at is None else None
-    return record(session, incident, "escalated", at=at,
-                  detail={"to": nxt, "level": incident.escalation_level, "why": why})  # fmt: skip
+    return record(
+        session, incident, "escalated", at=at, detail={"to": nxt, "level": incident.escalation_level, "why": why}
+    )
 
 
 def escalate_due(session: Session, policy: ResponsePolicy, *, at: dt.datetime) -> list[Change]:
@@ -436,29 +448,47 @@ def escalate_due(session: Session, policy: ResponsePolicy, *, at: dt.datetime) -
     for incident in session.scalars(select(Incident).where(Incident.status.in_(ACTIVE)).order_by(Incident.id)):
         if incident.status == "open" and incident.ack_due is not None and incident.ack_due <= at:
             who = contact(incident) or {}
-            change = escalate(session, policy, incident, at=at,
-                              why=f"not acknowledged by {who.get('name', 'anyone')} within its window "
-                              f"(due {incident.ack_due.isoformat()})")  # fmt: skip
+            change = escalate(
+                session,
+                policy,
+                incident,
+                at=at,
+                why=f"not acknowledged by {who.get('name', 'anyone')} within its window "
+                f"(due {incident.ack_due.isoformat()})",
+            )
             if change is None:
                 incident.ack_due = None
-                changes.append(record(session, incident, "escalation_exhausted", at=at,
-                                      detail={"why": "no one left on the escalation path"}))  # fmt: skip
+                changes.append(
+                    record(
+                        session,
+                        incident,
+                        "escalation_exhausted",
+                        at=at,
+                        detail={"why": "no one left on the escalation path"},
+                    )
+                )
             else:
                 changes.append(change)
         if incident.rto_due is not None and incident.rto_due <= at and incident.status != "resolved":
             missed = session.scalars(
-                select(IncidentEvent.id).where(IncidentEvent.incident_id == incident.id,
-                                               IncidentEvent.kind == "rto_missed")  # fmt: skip
+                select(IncidentEvent.id).where(
+                    IncidentEvent.incident_id == incident.id, IncidentEvent.kind == "rto_missed"
+                )
             ).first()
             if missed is None:
-                changes.append(record(session, incident, "rto_missed", at=at,
-                                      detail={"rto_due": incident.rto_due.isoformat()}))  # fmt: skip
+                changes.append(
+                    record(session, incident, "rto_missed", at=at, detail={"rto_due": incident.rto_due.isoformat()})
+                )
     return changes
 
 
-def set_sev(session: Session, incident: Incident, sev: Sev, *, at: dt.datetime, why: str, by: str = GOVERN) -> Change | None:
+def set_sev(
+    session: Session, incident: Incident, sev: Sev, *, at: dt.datetime, why: str, by: str = GOVERN
+) -> Change | None:
     if incident.sev == sev.value:
         return None
     previous = incident.sev
     incident.sev = sev.value
-    return record(session, incident, "sev_changed", at=at, by=by, detail={"from": previous, "to": sev.value, "why": why})
+    return record(
+        session, incident, "sev_changed", at=at, by=by, detail={"from": previous, "to": sev.value, "why": why}
+    )

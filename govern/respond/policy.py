@@ -14,7 +14,7 @@ import enum
 import math
 from typing import Annotated, Literal
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import ConfigDict, Field, field_validator, model_validator
 
 from govern.config import Name, RiskTier, _Strict
 from govern.respond.notify import ChannelConfig
@@ -80,23 +80,25 @@ class _Row(_Strict):
         return Sev(getattr(self, breach.value))
 
 
-def _rows(minor: tuple[str, str, str, str], major: tuple[str, str, str, str], severe: tuple[str, str, str, str]) -> dict:
-    """A type's matrix, tiers low, medium, high, critical."""
+def _rows(minor: str, major: str, severe: str) -> dict[str, _Row]:
+    """A type's matrix row per tier: each argument gives the SEV number for the tiers low, medium, high,
+    critical ("4433": SEV4 for low and medium, SEV3 for high and critical)."""
+    tiers = (RiskTier.LOW, RiskTier.MEDIUM, RiskTier.HIGH, RiskTier.CRITICAL)
     return {
-        tier.value: _Row(minor=Sev(minor[i]), major=Sev(major[i]), severe=Sev(severe[i]))
-        for i, tier in enumerate((RiskTier.LOW, RiskTier.MEDIUM, RiskTier.HIGH, RiskTier.CRITICAL))
+        tier.value: _Row(minor=Sev(f"SEV{minor[i]}"), major=Sev(f"SEV{major[i]}"), severe=Sev(f"SEV{severe[i]}"))
+        for i, tier in enumerate(tiers)
     }
 
 
+#: The default SEV matrix: type -> (minor, major, severe), each over the tiers low, medium, high, critical.
 _DEFAULT_MATRIX: dict[str, dict[str, _Row]] = {
-    # type:             minor (low, medium, high, critical)   major                          severe
-    "data_quality": _rows(("SEV4", "SEV4", "SEV3", "SEV3"), ("SEV4", "SEV3", "SEV3", "SEV2"), ("SEV3", "SEV3", "SEV2", "SEV1")),
-    "performance": _rows(("SEV4", "SEV4", "SEV3", "SEV3"), ("SEV4", "SEV3", "SEV2", "SEV2"), ("SEV3", "SEV2", "SEV1", "SEV1")),
-    "drift": _rows(("SEV4", "SEV4", "SEV4", "SEV4"), ("SEV4", "SEV4", "SEV4", "SEV3"), ("SEV4", "SEV4", "SEV3", "SEV3")),
-    "fairness": _rows(("SEV4", "SEV3", "SEV3", "SEV2"), ("SEV3", "SEV3", "SEV2", "SEV2"), ("SEV3", "SEV2", "SEV1", "SEV1")),
-    "security": _rows(("SEV4", "SEV3", "SEV3", "SEV2"), ("SEV3", "SEV3", "SEV2", "SEV2"), ("SEV3", "SEV2", "SEV2", "SEV1")),
-    "governance": _rows(("SEV4", "SEV4", "SEV3", "SEV3"), ("SEV4", "SEV4", "SEV3", "SEV3"), ("SEV4", "SEV3", "SEV3", "SEV2")),
-}  # fmt: skip
+    "data_quality": _rows("4433", "4332", "3321"),
+    "performance": _rows("4433", "4322", "3211"),
+    "drift": _rows("4444", "4443", "4433"),
+    "fairness": _rows("4332", "3322", "3211"),
+    "security": _rows("4332", "3322", "3221"),
+    "governance": _rows("4433", "4433", "4332"),
+}
 
 
 class BreachSize(_Strict):
@@ -150,7 +152,9 @@ class Windows(_Strict):
     )
 
     def _factor(self, tier: str | None) -> float:
-        return self.tier_factor.get(RiskTier(tier), 1.0) if tier in RiskTier._value2member_map_ else 1.0
+        if tier is None or tier not in RiskTier._value2member_map_:
+            return 1.0
+        return self.tier_factor.get(RiskTier(tier), 1.0)
 
     def acknowledge(self, sev: Sev, tier: str | None) -> float:
         return self.acknowledge_hours.of(sev) * self._factor(tier)
@@ -221,7 +225,25 @@ class Playbooks(_Strict):
     client: ClientPlaybook = ClientPlaybook()
 
 
-NotifyOn = Literal["opened", "reopened", "escalated", "contained", "resolved", "sev_changed", "action"]
+NotifyOn = Literal[
+    "opened",
+    "reopened",
+    "escalated",
+    "contained",
+    "resolved",
+    "sev_changed",
+    "approval_requested",
+    "approved",
+    "rejected",
+    "recommendation",
+    "rto_missed",
+    "feed_enabled",
+    "feed_disabled",
+]
+
+
+def _default_notify_on() -> list[NotifyOn]:
+    return ["opened", "reopened", "escalated", "contained", "resolved", "sev_changed", "approval_requested"]
 
 
 class Notifications(_Strict):
@@ -229,7 +251,7 @@ class Notifications(_Strict):
     current contact (the owner, then the escalation path). Channels name environment variables or Prefect
     Secret blocks that hold their URLs; a URL never sits in a file."""
 
-    on: list[NotifyOn] = Field(default_factory=lambda: ["opened", "reopened", "escalated", "contained", "resolved"])
+    on: list[NotifyOn] = Field(default_factory=_default_notify_on)
     channels: list[ChannelConfig] = Field(default_factory=list)
     attempts: Annotated[int, Field(ge=1, le=10)] = 3
     backoff_seconds: list[Annotated[float, Field(ge=0, le=60)]] = Field(default_factory=lambda: [1.0, 4.0])
@@ -247,12 +269,17 @@ class Notifications(_Strict):
 class ResponsePolicy(_Strict):
     """``configs/policies/incident_response.yaml``."""
 
+    # a value refused in an error must not be echoed: a webhook URL pasted into the file is a secret
+    model_config = ConfigDict(extra="forbid", frozen=True, hide_input_in_errors=True)
+
     name: Name = "incident_response"
     kind: Literal["incident_response"] = "incident_response"
     description: str = ""
     breach_size: BreachSize = BreachSize()
     severity: dict[IncidentType, dict[RiskTier, _Row]] = Field(
-        default_factory=lambda: {IncidentType(k): {RiskTier(t): r for t, r in v.items()} for k, v in _DEFAULT_MATRIX.items()}
+        default_factory=lambda: {
+            IncidentType(k): {RiskTier(t): r for t, r in v.items()} for k, v in _DEFAULT_MATRIX.items()
+        }
     )
     windows: Windows = Windows()
     reopen_within_days: Annotated[int, Field(ge=0, le=365)] = 14
@@ -273,5 +300,5 @@ class ResponsePolicy(_Strict):
 
     def sev(self, kind: IncidentType, tier: str | None, breach: Breach) -> Sev:
         """The matrix's SEV; a model of no known tier is judged as high risk (the cautious side)."""
-        risk = RiskTier(tier) if tier in RiskTier._value2member_map_ else RiskTier.HIGH
+        risk = RiskTier(tier) if tier is not None and tier in RiskTier._value2member_map_ else RiskTier.HIGH
         return self.severity[kind][risk].of(breach)

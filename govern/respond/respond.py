@@ -14,9 +14,10 @@ nothing (``db.ResponseMark`` keeps each result's digest).
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import logging
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -120,6 +121,9 @@ class Responder:
     def policy(self) -> ResponsePolicy:
         return self.fleet.response_policy
 
+    def close(self) -> None:
+        self.db.close()
+
     # ------------------------------------------------------------------ the night
 
     def respond(self, night: str, *, at: dt.datetime) -> ResponseReport:
@@ -128,9 +132,11 @@ class Responder:
         for each in self._nights_to_take_in(night, report):
             report.nights.append(each)
             self._take_in_night(each, at, report)
-        self._carry_out_approved(report, at)
-        self._guarded(report, "escalation", lambda s: report.changes.extend(incidents.escalate_due(s, self.policy, at=at)))
-        self._notify(report, at)
+        self.carry_out_approved(report, at)
+        self._guarded(
+            report, "escalation", lambda s: report.changes.extend(incidents.escalate_due(s, self.policy, at=at))
+        )
+        self.notify(report, at)
         return report
 
     def _guarded(self, report: ResponseReport, what: str, work: Callable[[Session], Any]) -> Any:
@@ -148,8 +154,16 @@ class Responder:
             return
         try:
             for outcome in versions.reconcile(self.db, self.registry, at=at, audit=audit.append):
-                report.actions.append({"id": outcome.action_id, "kind": "rollback", "status": outcome.status,
-                                       "model": outcome.model, "outcome": outcome.message, "reconciled": True})  # fmt: skip
+                report.actions.append(
+                    {
+                        "id": outcome.action_id,
+                        "kind": "rollback",
+                        "status": outcome.status,
+                        "model": outcome.model,
+                        "outcome": outcome.message,
+                        "reconciled": True,
+                    }
+                )
                 if outcome.status == "done":
                     self._after_rollback(report, outcome, at)
         except GovernanceError as exc:
@@ -209,7 +223,9 @@ class Responder:
         marks = self._guarded(
             report,
             "marks",
-            lambda s: {m.model: m.result_sha256 for m in s.scalars(select(ResponseMark).where(ResponseMark.night == night))},
+            lambda s: {
+                m.model: m.result_sha256 for m in s.scalars(select(ResponseMark).where(ResponseMark.night == night))
+            },
         )
         if marks is None:
             return
@@ -218,7 +234,9 @@ class Responder:
             return
         signals = triage(self.policy, nights)
         for signal in [s for s in signals if s.model is None and fresh & set(s.models)]:
-            self._guarded(report, f"feed:{signal.feed}", lambda s, signal=signal: self._feed_signal(s, signal, at, report))
+            self._guarded(
+                report, f"feed:{signal.feed}", functools.partial(self._feed_signal, signal=signal, at=at, report=report)
+            )
         for each in nights:
             if each.result.model not in fresh:
                 continue
@@ -238,26 +256,37 @@ class Responder:
             report.errors[name] = f"{type(exc).__name__}: {exc}"
             return
         for action_id in rollbacks:
-            self._rollback(action_id, at, report, actor=GOVERN)
+            self.rollback(action_id, at, report, actor=GOVERN)
 
     def _model_night_in(
         self, session: Session, night: ModelNight, signals: list[Signal], at: dt.datetime, report: ResponseReport
     ) -> list[int]:
         result, model = night.result, night.model
         audit.append(
-            session, at=at, actor=GOVERN, kind="night.judged", subject=f"model:{result.model}",
-            payload={"model": result.model, "feed": model.feed if model else None, "night": result.night,
-                     "result": night.path, "result_sha256": night.sha256, "status": result.status,
-                     "model_version": result.model_version,
-                     "findings": sorted(f"{f.check}|{f.subject}" for f in result.findings)},
-        )  # fmt: skip
+            session,
+            at=at,
+            actor=GOVERN,
+            kind="night.judged",
+            subject=f"model:{result.model}",
+            payload={
+                "model": result.model,
+                "feed": model.feed if model else None,
+                "night": result.night,
+                "result": night.path,
+                "result_sha256": night.sha256,
+                "status": result.status,
+                "model_version": result.model_version,
+                "findings": sorted(f"{f.check}|{f.subject}" for f in result.findings),
+            },
+        )
         clean, why = self._clean(session, night)
         self._record_versions(session, night, clean, at, report)
         rollbacks: list[int] = []
         fired: set[str] = set()
         for signal in signals:
-            incident, changes = incidents.take_in(session, self.policy, self.fleet.config.name, signal,
-                                                  [model] if model else [], at=at)  # fmt: skip
+            incident, changes = incidents.take_in(
+                session, self.policy, self.fleet.config.name, signal, [model] if model else [], at=at
+            )
             report.changes.extend(changes)
             fired.add(signal.key)
             if incident.status in ("contained", "resolved"):
@@ -315,9 +344,16 @@ class Responder:
         for version, said in calls:
             try:
                 recorded = versions.record_version(
-                    session, self.registry, model=model.name, registry_name=model.registry.name, version=version,
-                    night=result.night, verdict=said, at=at, audit=audit.append,
-                )  # fmt: skip
+                    session,
+                    self.registry,
+                    model=model.name,
+                    registry_name=model.registry.name,
+                    version=version,
+                    night=result.night,
+                    verdict=said,
+                    at=at,
+                    audit=audit.append,
+                )
             except RegistryError as exc:
                 raise RegistryError(f"model {model.name!r}: its version record could not be kept: {exc}") from exc
             if recorded.tags_error:
@@ -349,15 +385,30 @@ class Responder:
             report.actions.append(_action_line(action))
             if action.status == "awaiting_approval" and created:
                 report.changes.append(
-                    incidents.record(session, incident, "approval_requested", at=at, night=signal.night,
-                                     detail={"action": action.id, "kind": action.kind, "params": action.params,
-                                             "how": f"govern incidents approve {incident.id} --by NAME, or in the "
-                                             "Prefect UI"})  # fmt: skip
+                    incidents.record(
+                        session,
+                        incident,
+                        "approval_requested",
+                        at=at,
+                        night=signal.night,
+                        detail={
+                            "action": action.id,
+                            "kind": action.kind,
+                            "params": action.params,
+                            "how": f"govern incidents approve {incident.id} --by NAME, or in the Prefect UI",
+                        },
+                    )
                 )
             elif action.status == "dry_run" and created:
                 report.changes.append(
-                    incidents.record(session, incident, "dry_run", at=at, night=signal.night,
-                                     detail={"action": action.id, "kind": action.kind, "params": action.params})  # fmt: skip
+                    incidents.record(
+                        session,
+                        incident,
+                        "dry_run",
+                        at=at,
+                        night=signal.night,
+                        detail={"action": action.id, "kind": action.kind, "params": action.params},
+                    )
                 )
             elif action.status in ("approved", "failed") and action.kind == "rollback":
                 rollbacks.append(action.id)
@@ -387,32 +438,58 @@ class Responder:
         ).all()
         for action in done:
             if action.params.get("from_version") == faulty:
-                change = incidents.contain(session, incident, by=GOVERN, at=at, action=action.id,
-                                           how=f"version {faulty} was already rolled back (action {action.id})")  # fmt: skip
+                change = incidents.contain(
+                    session,
+                    incident,
+                    by=GOVERN,
+                    at=at,
+                    action=action.id,
+                    how=f"version {faulty} was already rolled back (action {action.id})",
+                )
                 if change is not None:
                     report.changes.append(change)
                 return True
         try:
-            serving = self.registry.version_by_alias(str(item.params["registry_name"]), str(item.params["alias"])).version
+            serving = self.registry.version_by_alias(
+                str(item.params["registry_name"]), str(item.params["alias"])
+            ).version
         except RegistryError as exc:
             raise RegistryError(f"model {item.model!r}: the serving alias could not be read: {exc}") from exc
         if faulty is not None and serving != faulty:
-            change = incidents.contain(session, incident, by=GOVERN, at=at,
-                                       how=f"version {faulty} no longer serves ({item.params['alias']} is at {serving})")  # fmt: skip
+            change = incidents.contain(
+                session,
+                incident,
+                by=GOVERN,
+                at=at,
+                how=f"version {faulty} no longer serves ({item.params['alias']} is at {serving})",
+            )
             if change is not None:
                 report.changes.append(change)
             return True
         book = self.policy.playbooks.rollback
         recent = containment.rollbacks_within(session, item.model, at=at, days=book.window_days)
         if len(recent) >= book.max_per_model:
-            self._recommend(session, incident,
-                            f"automatic rollback limit reached ({len(recent)} within {book.window_days} days): a "
-                            f"person decides (govern rollback {item.model} --by NAME)", at, report, escalate=True)  # fmt: skip
+            self._recommend(
+                session,
+                incident,
+                f"automatic rollback limit reached ({len(recent)} within {book.window_days} days): a "
+                f"person decides (govern rollback {item.model} --by NAME)",
+                at,
+                report,
+                escalate=True,
+            )
             return True
         return False
 
     def _recommend(
-        self, session: Session, incident: Incident, text: str, at: dt.datetime, report: ResponseReport, *, escalate: bool
+        self,
+        session: Session,
+        incident: Incident,
+        text: str,
+        at: dt.datetime,
+        report: ResponseReport,
+        *,
+        escalate: bool,
     ) -> None:
         if incident.recommendation == text:
             return
@@ -424,13 +501,20 @@ class Responder:
                 report.changes.append(change)
 
     def _contained_by(
-        self, session: Session, action: Action, at: dt.datetime, report: ResponseReport, *, incident: Incident | None = None
+        self,
+        session: Session,
+        action: Action,
+        at: dt.datetime,
+        report: ResponseReport,
+        *,
+        incident: Incident | None = None,
     ) -> None:
         target = incident or (session.get(Incident, action.incident_id) if action.incident_id else None)
         if target is None:
             return
-        change = incidents.contain(session, target, by=action.approved_by or GOVERN, at=at, how=action.outcome or "",
-                                   action=action.id)  # fmt: skip
+        change = incidents.contain(
+            session, target, by=action.approved_by or GOVERN, at=at, how=action.outcome or "", action=action.id
+        )
         if change is not None:
             report.changes.append(change)
 
@@ -444,13 +528,21 @@ class Responder:
 
     # ------------------------------------------------------------------ rollbacks
 
-    def _rollback(self, action_id: int, at: dt.datetime, report: ResponseReport, *, actor: str) -> None:
+    def rollback(self, action_id: int, at: dt.datetime, report: ResponseReport, *, actor: str) -> None:
         if self.registry is None:
             return
         outcome = versions.execute_rollback(self.db, self.registry, action_id, at=at, actor=actor, audit=audit.append)
-        report.actions.append({"id": outcome.action_id, "kind": "rollback", "status": outcome.status,
-                               "model": outcome.model, "from_version": outcome.from_version,
-                               "to_version": outcome.to_version, "outcome": outcome.message})  # fmt: skip
+        report.actions.append(
+            {
+                "id": outcome.action_id,
+                "kind": "rollback",
+                "status": outcome.status,
+                "model": outcome.model,
+                "from_version": outcome.from_version,
+                "to_version": outcome.to_version,
+                "outcome": outcome.message,
+            }
+        )
         if outcome.status == "done":
             self._after_rollback(report, outcome, at)
         elif outcome.status == "refused":
@@ -469,8 +561,9 @@ class Responder:
                 if containment.playbook_of(incident) == "rollback" and incident.status != "contained":
                     version = self._version_at_fault(session, incident)
                     if version is None or version == faulty:
-                        change = incidents.contain(session, incident, by=action.approved_by or GOVERN, at=at,
-                                                   how=how, action=action.id)  # fmt: skip
+                        change = incidents.contain(
+                            session, incident, by=action.approved_by or GOVERN, at=at, how=how, action=action.id
+                        )
                         if change is not None:
                             report.changes.append(change)
 
@@ -480,22 +573,30 @@ class Responder:
         last = incidents.findings(session, incident.id)
         return last[-1].model_version if last else None
 
-    def _refused(self, session: Session, outcome: versions.RollbackOutcome, at: dt.datetime, report: ResponseReport) -> None:
+    def _refused(
+        self, session: Session, outcome: versions.RollbackOutcome, at: dt.datetime, report: ResponseReport
+    ) -> None:
         action = session.get(Action, outcome.action_id)
         incident = session.get(Incident, action.incident_id) if action and action.incident_id else None
         if incident is None:
             return
         if outcome.checksum_mismatch:
-            change = incidents.set_sev(session, incident, Sev.SEV1, at=at,
-                                       why=f"rollback refused: {outcome.message}")  # fmt: skip
+            change = incidents.set_sev(session, incident, Sev.SEV1, at=at, why=f"rollback refused: {outcome.message}")
             if change is not None:
                 report.changes.append(change)
-            self._recommend(session, incident, f"rollback refused: {outcome.message}. Find out who changed the "
-                            "artifact before any version is served from it", at, report, escalate=True)  # fmt: skip
+            self._recommend(
+                session,
+                incident,
+                f"rollback refused: {outcome.message}. Find out who changed the "
+                "artifact before any version is served from it",
+                at,
+                report,
+                escalate=True,
+            )
         else:
             self._recommend(session, incident, containment.no_safe_version_advice(incident), at, report, escalate=True)
 
-    def _carry_out_approved(self, report: ResponseReport, at: dt.datetime) -> None:
+    def carry_out_approved(self, report: ResponseReport, at: dt.datetime) -> None:
         """Actions approved since the last run (a person's approval) that are not carried out yet."""
 
         def pending(session: Session) -> list[tuple[int, str]]:
@@ -504,9 +605,10 @@ class Responder:
 
         for action_id, kind in self._guarded(report, "actions", pending) or []:
             if kind == "rollback":
-                self._rollback(action_id, at, report, actor=GOVERN)
+                self.rollback(action_id, at, report, actor=GOVERN)
             else:
-                self._guarded(report, f"action {action_id}", lambda s, i=action_id: self._carry_out(s, i, at, report))
+                work = functools.partial(self._carry_out, action_id=action_id, at=at, report=report)
+                self._guarded(report, f"action {action_id}", work)
 
     def _carry_out(self, session: Session, action_id: int, at: dt.datetime, report: ResponseReport) -> None:
         action = session.get(Action, action_id)
@@ -518,7 +620,7 @@ class Responder:
 
     # ------------------------------------------------------------------ notifications
 
-    def _notify(self, report: ResponseReport, at: dt.datetime) -> None:
+    def notify(self, report: ResponseReport, at: dt.datetime) -> None:
         wanted = set(self.policy.notifications.on)
         changes = [c for c in report.changes if c.kind in wanted]
         if changes and self.channels:
@@ -533,29 +635,40 @@ class Responder:
             message = message_of(incident, change)
             for channel in self.channels:
                 exists = session.scalars(
-                    select(Notification.id).where(Notification.event_id == change.event_id,
-                                                  Notification.channel == channel.name)  # fmt: skip
+                    select(Notification.id).where(
+                        Notification.event_id == change.event_id, Notification.channel == channel.name
+                    )
                 ).first()
                 if exists is not None:
                     continue
                 session.add(
                     Notification(
-                        incident_id=incident.id, event_id=change.event_id, channel=channel.name,
-                        recipients=list(message.recipients), title=message.title, body=message.body,
-                        payload=message.payload, status="pending", attempts=0, created_at=at,
+                        incident_id=incident.id,
+                        event_id=change.event_id,
+                        channel=channel.name,
+                        recipients=list(message.recipients),
+                        title=message.title,
+                        body=message.body,
+                        payload=message.payload,
+                        status="pending",
+                        attempts=0,
+                        created_at=at,
                     )
-                )  # fmt: skip
+                )
 
     def deliver_pending(self, report: ResponseReport, at: dt.datetime) -> None:
         """Deliver every notification not delivered yet (this run's, and earlier runs' that failed)."""
         by_name = {c.name: c for c in self.channels}
 
         def pending(session: Session) -> list[int]:
-            rows = session.scalars(select(Notification.id).where(Notification.status != "delivered").order_by(Notification.id))
+            rows = session.scalars(
+                select(Notification.id).where(Notification.status != "delivered").order_by(Notification.id)
+            )
             return list(rows)
 
         book = self.policy.notifications
         for notification_id in self._guarded(report, "notifications", pending) or []:
+
             def send(session: Session, notification_id: int = notification_id) -> None:
                 row = session.get(Notification, notification_id)
                 if row is None:
@@ -565,10 +678,12 @@ class Responder:
                     row.status, row.last_error = "pending", f"channel {row.channel} is not configured in this run"
                     report.notifications["pending"] += 1
                     return
-                message = notify.Message(title=row.title, body=row.body, payload=row.payload,
-                                         recipients=tuple(row.recipients))  # fmt: skip
-                delivery = self._deliver(channel, message, attempts=book.attempts, backoff=book.backoff_seconds,
-                                         sleep=self._sleep)  # fmt: skip
+                message = notify.Message(
+                    title=row.title, body=row.body, payload=row.payload, recipients=tuple(row.recipients)
+                )
+                delivery = self._deliver(
+                    channel, message, attempts=book.attempts, backoff=book.backoff_seconds, sleep=self._sleep
+                )
                 row.attempts += delivery.attempts
                 row.last_attempt_at = at
                 if delivery.ok:
@@ -577,17 +692,33 @@ class Responder:
                 else:
                     row.status, row.last_error = "failed", delivery.error
                     report.notifications["failed"] += 1
-                audit.append(session, at=at, actor=GOVERN, kind=f"notification.{row.status}",
-                             subject=f"incident:{row.incident_id}",
-                             payload={"notification": row.id, "channel": row.channel, "event": row.event_id,
-                                      "attempts": row.attempts, "error": row.last_error, "model": None,
-                                      "feed": None})  # fmt: skip
+                audit.append(
+                    session,
+                    at=at,
+                    actor=GOVERN,
+                    kind=f"notification.{row.status}",
+                    subject=f"incident:{row.incident_id}",
+                    payload={
+                        "notification": row.id,
+                        "channel": row.channel,
+                        "event": row.event_id,
+                        "attempts": row.attempts,
+                        "error": row.last_error,
+                        "model": None,
+                        "feed": None,
+                    },
+                )
 
             self._guarded(report, "notifications", send)
 
 
-_LEVEL = {"opened": "failure", "reopened": "failure", "escalated": "warning", "contained": "success",
-          "resolved": "success"}  # fmt: skip
+_LEVEL = {
+    "opened": "failure",
+    "reopened": "failure",
+    "escalated": "warning",
+    "contained": "success",
+    "resolved": "success",
+}
 
 
 def message_of(incident: Incident, change: Change) -> notify.Message:
@@ -609,8 +740,8 @@ def message_of(incident: Incident, change: Change) -> notify.Message:
         f"recover by {incident.rto_due.isoformat(timespec='minutes')}" if incident.rto_due else "",
         f"EU AI Act Article 73 report due {incident.report_due.date().isoformat()}" if incident.report_due else "",
         f"recommendation: {incident.recommendation}" if incident.recommendation else "",
-        f"{change.kind} by {change.by}" + (f": {change.detail.get('how') or change.detail.get('why') or ''}"
-                                          if change.detail else ""),  # fmt: skip
+        f"{change.kind} by {change.by}"
+        + (f": {change.detail.get('how') or change.detail.get('why') or ''}" if change.detail else ""),
         f"govern incidents show {incident.id}",
     ]
     payload = {
@@ -620,7 +751,7 @@ def message_of(incident: Incident, change: Change) -> notify.Message:
         "feed": incident.feed,
         "sev": incident.sev,
         "status": incident.status,
-        "type": incident.type,
+        "incident_type": incident.type,
         "check": incident.check,
         "subject": incident.subject,
         "night": change.night or incident.last_night,
@@ -645,3 +776,29 @@ def message_of(incident: Incident, change: Change) -> notify.Message:
 
 def events_of(session: Session, incident_id: int) -> list[IncidentEvent]:
     return incidents.events(session, incident_id)
+
+
+def open_responder(
+    fleet: Fleet,
+    *,
+    registry: ModelRegistry | None = None,
+    environ: Mapping[str, str] | None = None,
+    secret: Callable[[str], str] | None = None,
+    lock_timeout: float = 10.0,
+) -> Responder:
+    """The fleet's responder: its incident database (migrated to the current schema), its results store, the
+    registry (default: the fleet's MLflow registry), and the notification channels of its response policy,
+    their URLs read from ``environ`` (default: the process environment) or Prefect Secret blocks (``secret``)."""
+    import os
+
+    from govern.respond.database import open_database
+
+    if registry is None:
+        from govern.registry import MlflowRegistry
+
+        registry = MlflowRegistry.for_fleet(fleet)
+    channels, problems = notify.resolve_channels(
+        fleet.response_policy.notifications.channels, os.environ if environ is None else environ, secret
+    )
+    database = open_database(fleet.incident_db, lock_timeout=lock_timeout)
+    return Responder(fleet, database, ResultsStore(fleet.output), registry, channels, channel_problems=problems)

@@ -27,7 +27,13 @@ CHECKSUM_CHECK = "security.artifact_checksum"
 
 #: Checks measured on the labelled batch: their problem began on the labelled batch's night, and the version
 #: at fault is the one that scored that batch.
-_LABELLED = ("performance.realized_", "fairness.equal_opportunity", "fairness.equalized_odds", "fairness.fpr", "fairness.fnr")
+_LABELLED = (
+    "performance.realized_",
+    "fairness.equal_opportunity",
+    "fairness.equalized_odds",
+    "fairness.fpr",
+    "fairness.fnr",
+)
 
 
 @dataclass(frozen=True)
@@ -167,8 +173,9 @@ def _model_signals(policy: ResponsePolicy, night: ModelNight) -> list[Signal]:
         for f in findings:
             measured = worse(f.comparison, measured, _number(f.measured))
         threshold = _number(first.threshold)
-        breach = max((policy.breach_size.of(_number(f.measured), _number(f.threshold)) for f in findings),
-                     key=list(Breach).index)  # fmt: skip
+        breach = max(
+            (policy.breach_size.of(_number(f.measured), _number(f.threshold)) for f in findings), key=list(Breach).index
+        )
         if first.comparison not in (">=", "<="):
             breach = Breach.SEVERE  # fails without a figure: a critical expectation, a missing batch
         labelled = labelled_check(first.check)
@@ -225,7 +232,9 @@ def _feed_signal(policy: ResponsePolicy, feed: str, failing: Sequence[ModelNight
     sev = Sev.worst(*(policy.sev(IncidentType.DATA_QUALITY, t, Breach.SEVERE) for t in tiers))
     models = tuple(sorted(n.result.model for n in failing))
     night = failing[0].result.night
-    checks = sorted({f.subject for n in failing for f in n.result.findings if f.check == "data_quality.critical_expectation"})
+    checks = sorted(
+        {f.subject for n in failing for f in n.result.findings if f.check == "data_quality.critical_expectation"}
+    )
     return Signal(
         key=incident_key(None, FEED_CHECK, feed, feed=feed),
         model=None,
