@@ -1,0 +1,254 @@
+"""The night's response end to end over hand-built results: a real SQLite incident database, the in-memory
+registry, the results store; no Prefect. Each playbook, the feed's root cause, idempotency, escalation."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from sqlalchemy import func, select
+
+from govern.config import load_fleet
+from govern.registry import InMemoryRegistry
+from govern.respond import audit, human, incidents
+from govern.respond.database import open_database
+from govern.respond.db import Action, AuditEntry, Feed, Incident, IncidentEvent, QuarantinedBatch
+from govern.respond.respond import Responder, ResponseReport
+from govern.results import Evidence, Finding, ModelNightResult, NotJudged
+from govern.rulebook import Severity
+from govern.store import ResultsStore
+from tests.fleet_factory import model_config, write_fleet
+
+NIGHTS = [f"2026-10-{d:02d}" for d in range(1, 15)]
+
+
+def at_of(night: str, hour: int = 2) -> dt.datetime:
+    return dt.datetime.combine(dt.date.fromisoformat(night) + dt.timedelta(days=1), dt.time(hour), tzinfo=dt.UTC)
+
+
+def finding(check: str, subject: str, measured: Any, threshold: Any, comparison: str = ">=", **kw: Any) -> Finding:
+    section = check.split(".")[0]
+    fault = {"performance": "model", "fairness": "model"}.get(section, "data")
+    return Finding(
+        check=check,
+        subject=subject,
+        measured=measured,
+        threshold=threshold,
+        comparison=comparison,
+        severity=kw.pop("severity", Severity.HIGH),
+        fault=kw.pop("fault", fault),
+        policy=kw.pop("policy", "models/x.yaml"),
+        message=kw.pop("message", f"{check} on {subject}: {measured} vs {comparison} {threshold}"),
+    )
+
+
+def result(model: str, night: str, *findings: Finding, version: str | None = "1", **evidence: Any) -> ModelNightResult:
+    status = "findings" if findings else "healthy"
+    return ModelNightResult(
+        model=model,
+        night=night,
+        status=status,
+        risk_tier="high",
+        evidence=Evidence(model_version=version, rows=1000, **evidence),
+        findings=findings,
+    )
+
+
+CRITICAL = ("data_quality.critical_expectation", "expect_column_values_to_not_be_null(bureau_score)", 0.9, 0.0, "passes")
+
+
+@pytest.fixture
+def world(tmp_path: Path) -> dict[str, Any]:
+    escalation = [{"name": "Head", "email": "head@example.com", "role": "head_of_unit"},
+                  {"name": "Risk", "email": "risk@example.com", "role": "model_risk"}]  # fmt: skip
+    models = [
+        model_config(name, escalation=escalation, **extra)
+        for name, extra in [
+            ("credit", {}),
+            ("hiring", {}),
+            ("payments", {}),
+            ("loan", {"feed": "loan_applications"}),
+            *((f"bureau_{x}", {"feed": "bureau"}) for x in "abc"),
+            ("healthy", {}),
+        ]
+    ]
+    fleet_path = write_fleet(tmp_path, models=models)
+    fleet = load_fleet(fleet_path)
+    registry = InMemoryRegistry()
+    for model in fleet.models.values():
+        assert model.registry is not None
+        registry.register_sklearn(model.registry.name, {"weights": [1, 2, model.name]})
+        registry.set_alias(model.registry.name, "champion", "1")
+    registry.register_sklearn("credit", {"weights": [3, 4]})  # version 2, deployed later
+    db = open_database(fleet.incident_db)
+    sent: list[Any] = []
+
+    def deliver(channel: Any, message: Any, **_: Any) -> Any:
+        from govern.respond.notify import Delivery
+
+        sent.append((channel.name, message))
+        return Delivery(ok=True, attempts=1, error=None, seconds=0.0)
+
+    from govern.respond.notify import Channel
+
+    channels = [Channel("ops", "json", "http://127.0.0.1:9/hook", "test")]
+    responder = Responder(fleet, db, ResultsStore(fleet.output), registry, channels, deliver=deliver)
+    yield {"fleet": fleet, "registry": registry, "db": db, "responder": responder, "sent": sent,
+           "store": ResultsStore(fleet.output)}  # fmt: skip
+    db.close()
+
+
+def night(world: dict[str, Any], night: str, special: dict[str, ModelNightResult] | None = None) -> ResponseReport:
+    store: ResultsStore = world["store"]
+    for name in world["fleet"].models:
+        store.write_result((special or {}).get(name) or result(name, night))
+    return world["responder"].respond(night, at=at_of(night))
+
+
+def count(world: dict[str, Any], table: Any) -> int:
+    with world["db"].session() as session:
+        return int(session.scalar(select(func.count()).select_from(table)) or 0)
+
+
+def test_healthy_nights_open_nothing_and_record_every_judgement(world: dict[str, Any]) -> None:
+    for each in NIGHTS[:3]:
+        report = night(world, each)
+        assert report.changes == [] and report.errors == {}
+    assert count(world, Incident) == 0
+    with world["db"].session() as session:
+        judged = session.scalars(select(AuditEntry).where(AuditEntry.kind == "night.judged")).all()
+        assert len(judged) == 3 * len(world["fleet"].models)
+        assert audit.verify(session).ok
+
+
+def test_a_bad_version_is_rolled_back_to_the_last_that_passed_and_quarantined(world: dict[str, Any]) -> None:
+    for each in NIGHTS[:3]:
+        night(world, each)  # version 1 passes three nights
+    world["registry"].set_alias("credit", "champion", "2")  # the team deploys version 2
+    bad = result("credit", NIGHTS[3], finding("performance.estimated_roc_auc", "roc_auc", 0.66, 0.78),
+                 finding("performance.version_regression", "version 2 vs 1", 0.18, 0.05, "<="), version="2")  # fmt: skip
+    report = night(world, NIGHTS[3], {"credit": bad})
+    assert report.errors == {}
+    assert world["registry"].version_by_alias("credit", "champion").version == "1"
+    assert world["registry"].get_version("credit", "2").tags["governance.status"] == "quarantined"
+    with world["db"].session() as session:
+        credit = incidents.listing(session, model="credit")
+        assert [i.status for i in credit] == ["contained", "contained"]  # both incidents of the bad version
+        assert {i.sev for i in credit} <= {"SEV1", "SEV2"}
+        rollbacks = session.scalars(select(Action).where(Action.kind == "rollback")).all()
+        assert len(rollbacks) == 1 and rollbacks[0].status == "done"
+        assert rollbacks[0].params["to_version"] == "1" and rollbacks[0].params["from_version"] == "2"
+        assert credit[0].time_to_contain_s == 0.0
+    # the same night again changes nothing: no second rollback, no new event
+    events = count(world, IncidentEvent)
+    again = world["responder"].respond(NIGHTS[3], at=at_of(NIGHTS[3], 5))
+    assert again.changes == [] and count(world, IncidentEvent) == events and count(world, Action) == 1
+
+
+def test_no_safe_version_recommends_and_escalates(world: dict[str, Any]) -> None:
+    bad = result("hiring", NIGHTS[0], finding("fairness.impact_ratio", "university_tier", 0.58, 0.8))
+    report = night(world, NIGHTS[0], {"hiring": bad})
+    kinds = [c.kind for c in report.changes if c.model == "hiring"]
+    assert kinds[:1] == ["opened"] and "recommendation" in kinds and "escalated" in kinds
+    with world["db"].session() as session:
+        (incident,) = incidents.listing(session, model="hiring")
+        assert "no safe version" in (incident.recommendation or "") and "human review" in incident.recommendation
+        assert incident.escalation_level == 1 and incident.status == "open"
+    assert world["registry"].version_by_alias("hiring", "champion").version == "1"
+
+
+def test_a_feed_failing_for_three_models_is_one_incident_that_disables_the_feed(world: dict[str, Any]) -> None:
+    special = {f"bureau_{x}": result(f"bureau_{x}", NIGHTS[0], finding(*CRITICAL)) for x in "abc"}
+    night(world, NIGHTS[0], special)
+    with world["db"].session() as session:
+        every = incidents.listing(session)
+        assert len(every) == 1
+        (feed,) = every
+        assert feed.model is None and feed.feed == "bureau" and feed.status == "contained"
+        assert {f.model for f in incidents.findings(session, feed.id)} == {"bureau_a", "bureau_b", "bureau_c"}
+        assert session.get(Feed, "bureau").status == "disabled"
+        assert len(session.scalars(select(QuarantinedBatch)).all()) == 3
+    # the next night, the pipeline refuses the feed: a refused result opens nothing
+    refused = {f"bureau_{x}": ModelNightResult(model=f"bureau_{x}", night=NIGHTS[1], status="incomplete",
+                                               evidence=Evidence(feed_disabled="feed bureau disabled ..."),
+                                               not_judged=(NotJudged(section="data_quality", subject="batch",
+                                                                     reason="refused"),)) for x in "abc"}  # fmt: skip
+    report = night(world, NIGHTS[1], refused)
+    assert [c for c in report.changes if c.kind == "opened"] == []
+
+
+def test_one_model_on_its_feed_quarantines_and_disables_without_rollback(world: dict[str, Any]) -> None:
+    night(world, NIGHTS[0], {"loan": result("loan", NIGHTS[0], finding(*CRITICAL))})
+    with world["db"].session() as session:
+        (incident,) = incidents.listing(session, model="loan")
+        assert incident.status == "contained" and incident.type == "data_quality"
+        assert session.get(Feed, "loan_applications").status == "disabled"
+        assert session.scalars(select(Action.kind).where(Action.model == "loan")).all() == [
+            "quarantine_batch",
+            "disable_feed",
+        ] or set(session.scalars(select(Action.kind))) == {"quarantine_batch", "disable_feed"}
+    assert world["registry"].version_by_alias("loan", "champion").version == "1"
+
+
+def test_a_client_waits_for_approval_then_is_denylisted(world: dict[str, Any]) -> None:
+    shifted = result("payments", NIGHTS[0], finding("segments.share_increase", "client_orbitpay", 0.31, 0.1, "<="))
+    report = night(world, NIGHTS[0], {"payments": shifted})
+    assert "approval_requested" in [c.kind for c in report.changes]
+    with world["db"].session() as session:
+        (incident,) = incidents.listing(session, model="payments")
+        assert incident.status == "open"
+        incident_id = incident.id
+    approved = human.approve(world["responder"], incident_id, by="Lena Fischer", at=at_of(NIGHTS[0], 9))
+    assert "contained" in [c.kind for c in approved.changes]
+    denylist = json.loads((world["fleet"].state_dir / "serving" / "denylist.json").read_text())
+    assert [(c["model"], c["client"], c["by"]) for c in denylist["clients"]] == [
+        ("payments", "client_orbitpay", "Lena Fischer")
+    ]
+    assert world["registry"].version_by_alias("payments", "champion").version == "1"
+
+
+def test_an_unacknowledged_incident_escalates_on_the_next_run(world: dict[str, Any]) -> None:
+    drift = result("healthy", NIGHTS[0], finding("performance.estimated_roc_auc", "roc_auc", 0.76, 0.78))
+    night(world, NIGHTS[0], {"healthy": drift})
+    with world["db"].session() as session:
+        (incident,) = incidents.listing(session, model="healthy")
+        assert incident.escalation_level == 0 and incident.ack_due is not None
+    report = night(world, NIGHTS[1], {"healthy": result("healthy", NIGHTS[1], finding(
+        "performance.estimated_roc_auc", "roc_auc", 0.75, 0.78))})  # fmt: skip
+    assert "escalated" in [c.kind for c in report.changes]
+    with world["db"].session() as session:
+        (incident,) = incidents.listing(session, model="healthy")
+        assert incident.nights_open == 2 and incident.measured == 0.75 and incident.worst_measured == 0.75
+
+
+def test_notifications_go_out_once_per_change_and_channel(world: dict[str, Any]) -> None:
+    night(world, NIGHTS[0], {"hiring": result("hiring", NIGHTS[0], finding("fairness.impact_ratio", "tier", 0.5, 0.8))})
+    kinds = [m.payload["event"] for _, m in world["sent"]]
+    assert kinds.count("opened") == 1 and "escalated" in kinds
+    sent = len(world["sent"])
+    world["responder"].respond(NIGHTS[0], at=at_of(NIGHTS[0], 3))
+    assert len(world["sent"]) == sent
+
+
+def test_the_audit_log_breaks_at_an_edited_entry(world: dict[str, Any]) -> None:
+    night(world, NIGHTS[0], {"loan": result("loan", NIGHTS[0], finding(*CRITICAL))})
+    with world["db"].session() as session:
+        assert audit.verify(session).ok
+        entry = session.scalars(select(AuditEntry).where(AuditEntry.seq == 5)).one()
+        entry.payload = entry.payload.replace('"', "'", 1)
+    with world["db"].session() as session:
+        report = audit.verify(session)
+        assert not report.ok and report.first_bad == 5
+
+
+def test_the_response_policy_file_is_read(tmp_path: Path) -> None:
+    fleet_path = write_fleet(tmp_path)
+    policy = {"reopen_within_days": 3, "playbooks": {"dry_run": True}}
+    (fleet_path.parent / "policies" / "incident_response.yaml").write_text(yaml.safe_dump(policy))
+    fleet = load_fleet(fleet_path)
+    assert fleet.response_policy.reopen_within_days == 3 and fleet.response_policy.playbooks.dry_run
+    assert "incident_response" not in fleet.policies
