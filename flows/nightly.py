@@ -31,11 +31,13 @@ from prefect.utilities.annotations import quote
 
 from govern import progress
 from govern.config import Fleet, FleetConfig, ModelConfig, load_fleet, parse
-from govern.errors import ConfigError
+from govern.errors import ConfigError, GovernanceError
 from govern.night import govern_night
 from govern.pipeline import ModelInputs, RunContext, StageFailure, error_result, stage_error
+from govern.respond.respond import Responder
 from govern.results import FleetSummary, ModelNightResult, RunInfo
 from tasks.record import publish_fleet_summary, publish_model_findings
+from tasks.respond import respond_night
 from tasks.stages import assess_model, load_inputs
 
 DEFAULT_FLEET = "configs/fleet.yaml"
@@ -115,7 +117,26 @@ def _assessed(
     return error_result(model.name, night, stage_error("assess", error), run)
 
 
-def _govern(ctx: RunContext, night: str, models: list[str] | None) -> FleetSummary:
+def open_response(fleet: Fleet, ctx: RunContext) -> Responder | None:
+    """The fleet's responder on the run's registry, channels' secrets from the environment or Prefect Secret
+    blocks; None (logged) when the incident database cannot be opened: the night is still governed and
+    recorded, and its results are taken in by the next run that can open it."""
+    from govern.respond.respond import open_responder
+    from tasks.respond import read_secret
+
+    try:
+        return open_responder(fleet, registry=ctx.registry, secret=read_secret)
+    except GovernanceError as exc:
+        get_run_logger().error("the response cannot run this time (results are still recorded): %s", exc)
+        return None
+
+
+def _govern(ctx: RunContext, night: str, models: list[str] | None, responder: Responder | None = None) -> FleetSummary:
+    if responder is not None:
+        try:
+            ctx.disabled_feeds = responder.disabled_feeds()
+        except GovernanceError as exc:  # the database went away: keep the feeds as last known
+            get_run_logger().error("could not read the feeds' state: %s", exc)
     run = RunInfo(
         flow_run_id=str(flow_run.get_id() or ""),
         flow_run_name=flow_run.get_name(),
@@ -125,6 +146,10 @@ def _govern(ctx: RunContext, night: str, models: list[str] | None) -> FleetSumma
     summary = govern_night(ctx, night, models, executor=executor, run=run)
     publish_fleet_summary(summary, ctx.store.location(night))
     get_run_logger().info("night %s: %s (%s)", summary.night, summary.counts, ctx.store.location(night))
+    if responder is not None:
+        state = respond_night(cast(Responder, quote(responder)), night, return_state=True)
+        if not state.is_completed():
+            get_run_logger().error("the response to %s failed (retried on the next run): %s", night, state.message)
     return summary
 
 
@@ -242,7 +267,9 @@ def nightly(fleet: str = DEFAULT_FLEET, night: str | None = None, models: list[s
     night = night or default_night(loaded.config.timezone, flow_run.get_scheduled_start_time())
     _tag_with_fleet(loaded)
     with _models_at_once(loaded.config.concurrency), contextlib.closing(open_context(loaded)) as ctx:
-        summary = _govern(ctx, night, models)
+        responder = open_response(loaded, ctx)
+        with contextlib.closing(responder) if responder is not None else contextlib.nullcontext():
+            summary = _govern(ctx, night, models, responder)
     return cast(dict[str, Any], _final_state([summary], summary.to_dict()))
 
 
@@ -265,8 +292,10 @@ def backfill(
     _tag_with_fleet(loaded)
     summaries = []
     with _models_at_once(loaded.config.concurrency), contextlib.closing(open_context(loaded)) as ctx:
-        night = first
-        while night <= last:
-            summaries.append(_govern(ctx, night.isoformat(), models))
-            night += dt.timedelta(days=1)
+        responder = open_response(loaded, ctx)
+        with contextlib.closing(responder) if responder is not None else contextlib.nullcontext():
+            night = first
+            while night <= last:
+                summaries.append(_govern(ctx, night.isoformat(), models, responder))
+                night += dt.timedelta(days=1)
     return cast(list[dict[str, Any]], _final_state(summaries, [s.to_dict() for s in summaries]))

@@ -28,6 +28,7 @@ from govern.results import FleetSummary, ModelNightResult, Versioned
 _NIGHT = re.compile(r"\d{4}-\d{2}-\d{2}")
 _NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*")
 FLEET = "_fleet"  # model names start with a letter, so no model's versions can mix with the fleet's
+RESPONSE = "_response"
 T = TypeVar("T", bound=Versioned)
 
 
@@ -73,6 +74,13 @@ class ResultsStore:
         path = self._fleet_path(summary.night)
         self._replace(path, summary.to_json(), versions=self._join(summary.night, "versions", FLEET))
         return self.location(summary.night)
+
+    def write_response(self, night: str, document: str) -> str:
+        """The night's response report (incident changes, actions, errors): ``<night>/response.json``, kept
+        under ``versions/_response/`` like every other document."""
+        path = self._join(_checked_night(night), "response.json")
+        self._replace(path, document, versions=self._join(night, "versions", RESPONSE))
+        return f"{self.root.rstrip('/')}/{night}/response.json"
 
     def _replace(self, path: str, text: str, *, versions: str) -> None:
         payload = text.encode("utf-8")

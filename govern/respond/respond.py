@@ -124,6 +124,11 @@ class Responder:
     def close(self) -> None:
         self.db.close()
 
+    def disabled_feeds(self) -> dict[str, str]:
+        """The feeds disabled now, each with the sentence its models' refused results carry."""
+        with self.db.session() as session:
+            return containment.disabled_feeds(session)
+
     # ------------------------------------------------------------------ the night
 
     def respond(self, night: str, *, at: dt.datetime) -> ResponseReport:
@@ -802,3 +807,18 @@ def open_responder(
     )
     database = open_database(fleet.incident_db, lock_timeout=lock_timeout)
     return Responder(fleet, database, ResultsStore(fleet.output), registry, channels, channel_problems=problems)
+
+
+def response_clock(timezone: str, schedule: str, night: str, now: dt.datetime) -> dt.datetime:
+    """When the response to ``night`` happens: now, but never later than the night's scheduled run (the day
+    after, at the schedule's hour and minute in the fleet's time zone; midnight when the cron's hour or minute
+    is not one number). A backfill of past nights thus dates each night's incidents, deadlines and escalations
+    as the scheduled run would have; a live run is dated now."""
+    import zoneinfo
+
+    fields = schedule.split()
+    minute, hour = (fields + ["0", "0"])[:2]
+    clock = dt.time(int(hour), int(minute)) if hour.isdigit() and minute.isdigit() else dt.time()
+    day = dt.date.fromisoformat(night) + dt.timedelta(days=1)
+    scheduled = dt.datetime.combine(day, clock, tzinfo=zoneinfo.ZoneInfo(timezone)).astimezone(dt.UTC)
+    return min(now.astimezone(dt.UTC), scheduled).replace(microsecond=0)
