@@ -247,11 +247,11 @@ def _default_notify_on() -> list[NotifyOn]:
 
 
 class Notifications(_Strict):
-    """Who hears of what: the incident changes in ``on`` go to every channel, addressed to the incident's
+    """Who hears of what: the incident changes in ``events`` go to every channel, addressed to the incident's
     current contact (the owner, then the escalation path). Channels name environment variables or Prefect
     Secret blocks that hold their URLs; a URL never sits in a file."""
 
-    on: list[NotifyOn] = Field(default_factory=_default_notify_on)
+    events: list[NotifyOn] = Field(default_factory=_default_notify_on)  # not "on": YAML reads that as true
     channels: list[ChannelConfig] = Field(default_factory=list)
     attempts: Annotated[int, Field(ge=1, le=10)] = 3
     backoff_seconds: list[Annotated[float, Field(ge=0, le=60)]] = Field(default_factory=lambda: [1.0, 4.0])

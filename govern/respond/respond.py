@@ -626,9 +626,9 @@ class Responder:
     # ------------------------------------------------------------------ notifications
 
     def notify(self, report: ResponseReport, at: dt.datetime) -> None:
-        wanted = set(self.policy.notifications.on)
+        wanted = set(self.policy.notifications.events)
         changes = [c for c in report.changes if c.kind in wanted]
-        if changes and self.channels:
+        if changes and self.policy.notifications.channels:
             self._guarded(report, "notifications", lambda s: self._queue(s, changes, at))
         self.deliver_pending(report, at)
 
@@ -638,7 +638,7 @@ class Responder:
             if incident is None:
                 continue
             message = message_of(incident, change)
-            for channel in self.channels:
+            for channel in self.policy.notifications.channels:  # also those without a URL this run: kept pending
                 exists = session.scalars(
                     select(Notification.id).where(
                         Notification.event_id == change.event_id, Notification.channel == channel.name
@@ -680,7 +680,8 @@ class Responder:
                     return
                 channel = by_name.get(row.channel)
                 if channel is None:
-                    row.status, row.last_error = "pending", f"channel {row.channel} is not configured in this run"
+                    why = next((p for p in self.channel_problems if p.startswith(f"channel {row.channel}:")), None)
+                    row.status, row.last_error = "pending", why or f"channel {row.channel} is not configured"
                     report.notifications["pending"] += 1
                     return
                 message = notify.Message(

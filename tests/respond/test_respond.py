@@ -58,7 +58,13 @@ def result(model: str, night: str, *findings: Finding, version: str | None = "1"
     )
 
 
-CRITICAL = ("data_quality.critical_expectation", "expect_column_values_to_not_be_null(bureau_score)", 0.9, 0.0, "passes")
+CRITICAL = (
+    "data_quality.critical_expectation",
+    "expect_column_values_to_not_be_null(bureau_score)",
+    0.9,
+    0.0,
+    "passes",
+)
 
 
 @pytest.fixture
@@ -77,6 +83,8 @@ def world(tmp_path: Path) -> dict[str, Any]:
         ]
     ]
     fleet_path = write_fleet(tmp_path, models=models)
+    response = {"notifications": {"channels": [{"name": "ops", "kind": "json", "url_env": "TEST_WEBHOOK"}]}}
+    (fleet_path.parent / "policies" / "incident_response.yaml").write_text(yaml.safe_dump(response))
     fleet = load_fleet(fleet_path)
     registry = InMemoryRegistry()
     for model in fleet.models.values():
