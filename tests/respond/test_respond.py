@@ -260,3 +260,31 @@ def test_the_response_policy_file_is_read(tmp_path: Path) -> None:
     fleet = load_fleet(fleet_path)
     assert fleet.response_policy.reopen_within_days == 3 and fleet.response_policy.playbooks.dry_run
     assert "incident_response" not in fleet.policies
+
+
+def test_a_locked_database_is_each_models_error_and_the_next_run_catches_up(world: dict[str, Any]) -> None:
+    import sqlite3
+
+    night(world, NIGHTS[0])  # the response has started
+    world["db"].lock_timeout = 0.2
+    world["db"].engine.dispose()
+    from govern.respond.database import open_database as reopen
+
+    world["responder"].db = reopen(world["fleet"].incident_db, lock_timeout=0.2)
+    path = world["fleet"].state_dir / "governance.db"
+    holder = sqlite3.connect(path, timeout=0.1)
+    holder.execute("BEGIN EXCLUSIVE")
+    try:
+        bad = {"loan": result("loan", NIGHTS[1], finding(*CRITICAL))}
+        report = night(world, NIGHTS[1], bad)
+    finally:
+        holder.rollback()
+        holder.close()
+    assert "locked" in " ".join(report.errors.values()).lower()
+    assert world["store"].has_result(NIGHTS[1], "loan")  # the results are written whatever the response did
+    # the next night's run takes the missed night in first: the loan incident is opened with night 1's evidence
+    report = night(world, NIGHTS[2])
+    assert report.nights == [NIGHTS[1], NIGHTS[2]] and report.errors == {}
+    with world["db"].session() as session:
+        (incident,) = incidents.listing(session, model="loan")
+        assert incident.first_night == NIGHTS[1]
