@@ -66,6 +66,14 @@ class ResponseReport:
         }
 
 
+def judgement_digest(result: ModelNightResult) -> str:
+    """The SHA-256 of what a result judged, without the run that wrote it (``run``, ``timings``): a rerun that
+    comes to the same judgement has the same digest, so the response takes it in once."""
+    import hashlib
+
+    return hashlib.sha256(result.model_dump_json(exclude={"run", "timings"}).encode()).hexdigest()
+
+
 def verdict(result: ModelNightResult, *, clean: bool) -> versions.Verdict:
     """What tonight says of the serving version: ``failed`` when a model-fault finding of tonight's batch
     (estimate, version regression, fairness of tonight's decisions) fired on clean data; ``passed`` when
@@ -234,7 +242,7 @@ class Responder:
         )
         if marks is None:
             return
-        fresh = {n.result.model for n in nights if marks.get(n.result.model) != n.sha256}
+        fresh = {n.result.model for n in nights if marks.get(n.result.model) != judgement_digest(n.result)}
         if not fresh:
             return
         signals = triage(self.policy, nights)
@@ -279,6 +287,7 @@ class Responder:
                 "night": result.night,
                 "result": night.path,
                 "result_sha256": night.sha256,
+                "judgement_sha256": judgement_digest(result),
                 "status": result.status,
                 "model_version": result.model_version,
                 "findings": sorted(f"{f.check}|{f.subject}" for f in result.findings),
@@ -301,13 +310,14 @@ class Responder:
         for incident in incidents.active(session, model=result.model):
             if incident.key not in fired and self._judged(result, incident):
                 report.changes.extend(incidents.clean_night(session, self.policy, incident, result.night, at=at))
+        digest = judgement_digest(result)
         mark = session.scalars(
             select(ResponseMark).where(ResponseMark.model == result.model, ResponseMark.night == result.night)
         ).first()
         if mark is None:
-            session.add(ResponseMark(model=result.model, night=result.night, result_sha256=night.sha256, at=at))
+            session.add(ResponseMark(model=result.model, night=result.night, result_sha256=digest, at=at))
         else:
-            mark.result_sha256, mark.at = night.sha256, at
+            mark.result_sha256, mark.at = digest, at
         return rollbacks
 
     def _clean(self, session: Session, night: ModelNight) -> tuple[bool, str]:
