@@ -146,7 +146,8 @@ def demo(
 
     typer.echo(str(build_demo(fleet, force=force)))
     if run:
-        _run_backfill(fleet, DEMO_NIGHTS[0], DEMO_NIGHTS[-1], None)
+        _run_backfill(fleet, DEMO_NIGHTS[0], DEMO_NIGHTS[-1], None, demo=True)
+        _print_incidents(fleet)
 
 
 # ---------------------------------------------------------------------------------------------- run
@@ -283,18 +284,29 @@ def _flow_data(state: Any) -> Any:
 _STATUS_WORDS = {"findings": "with findings", "error": "errors"}
 
 
-def _run_backfill(fleet: Path, start: dt.date, end: dt.date, models: list[str] | None) -> list[Any]:
-    """Run the backfill flow and print one line per night; return the nights' FleetSummary objects."""
+def _run_backfill(
+    fleet: Path, start: dt.date, end: dt.date, models: list[str] | None, *, demo: bool = False
+) -> list[Any]:
+    """Run the backfill flow (or, with ``demo``, the demo's month: served, governed, responded to, the people's
+    steps) and print one line per night; return the nights' FleetSummary objects."""
     fleet_config = _prepare(fleet)
     selected = fleet_config.select(models) or ()
-    from flows.nightly import backfill
     from govern.results import FleetSummary
 
     total = ((end - start).days + 1) * len(selected)
     with _progress_bar(total, f"{start} .. {end}"):
-        state = backfill(
-            fleet=str(fleet.resolve()), start=start.isoformat(), end=end.isoformat(), models=models, return_state=True
-        )
+        if demo:
+            from flows.demo import demo_month
+
+            state = demo_month(fleet=str(fleet.resolve()), start=start.isoformat(), end=end.isoformat(),
+                               return_state=True)  # fmt: skip
+        else:
+            from flows.nightly import backfill
+
+            state = backfill(
+                fleet=str(fleet.resolve()), start=start.isoformat(), end=end.isoformat(), models=models,
+                return_state=True,
+            )  # fmt: skip
     done = _flow_data(state)
     summaries = [FleetSummary.model_validate(night) for night in done]
     for summary in summaries:
@@ -303,6 +315,26 @@ def _run_backfill(fleet: Path, start: dt.date, end: dt.date, models: list[str] |
         typer.echo(f"{summary.night}: {counts}  {' '.join(flagged)}")
     typer.echo(f"\nresults: {fleet_config.output}/<night>/fleet.json and <night>/models/<model>.json")
     return summaries
+
+
+def _print_incidents(fleet: Path) -> None:
+    """The incidents the run left, one line each (``govern incidents list`` for more)."""
+    from govern.config import load_fleet
+    from govern.registry import InMemoryRegistry
+    from govern.respond import incidents
+    from govern.respond.respond import open_responder
+
+    responder = open_responder(load_fleet(fleet, strict=False), registry=InMemoryRegistry(), environ={})
+    try:
+        with responder.db.session() as session:
+            rows = incidents.listing(session)
+            typer.echo(f"\nincidents: {len(rows)} (govern incidents list; govern incidents show ID)")
+            for i in rows:
+                about = i.model or f"feed {i.feed}"
+                typer.echo(f"  {i.id:>3} {i.sev} {i.status:<12} {about}: {i.check} on {i.subject} "
+                           f"({i.first_night} .. {i.last_night})")  # fmt: skip
+    finally:
+        responder.close()
 
 
 @run_app.command(
