@@ -95,7 +95,7 @@ _DEFAULT_MATRIX: dict[str, dict[str, _Row]] = {
     "data_quality": _rows("4433", "4332", "3321"),
     "performance": _rows("4433", "4322", "3211"),
     "drift": _rows("4444", "4443", "4433"),
-    "fairness": _rows("4332", "3322", "3211"),
+    "fairness": _rows("4322", "3322", "3211"),  # adverse impact on a high-risk decision is serious at once
     "security": _rows("4332", "3322", "3221"),
     "governance": _rows("4433", "4433", "4332"),
 }
