@@ -1,5 +1,5 @@
 """The model registry behind a small interface: which versions of a model exist, which one an alias names,
-and the fitted estimator of a version.
+the fitted estimator of a version and the checksum of its artifacts (``artifact_tree_digest``).
 
 ``ModelRegistry`` is the interface the pipeline codes against; ``MlflowRegistry`` is the real one (MLflow's
 model registry, imported lazily inside its methods) and ``InMemoryRegistry`` the test double with the same
@@ -25,12 +25,15 @@ from __future__ import annotations
 
 import contextlib
 import copy
+import hashlib
 import os
+import pickle
 import re
 import shutil
 import sqlite3
+import tempfile
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -131,6 +134,15 @@ class ModelRegistry(Protocol):
 
     def set_tag(self, name: str, version: str, key: str, value: str) -> None: ...
 
+    def delete_tag(self, name: str, version: str, key: str) -> None:
+        """Remove the version's tag ``key``; a tag that is not there is no error."""
+        ...
+
+    def artifact_digest(self, name: str, version: str) -> str:
+        """The SHA-256 of the version's artifacts as stored now (``artifact_tree_digest`` of its files), to
+        compare with the one recorded when the version was first seen."""
+        ...
+
     def register_sklearn(
         self, name: str, model: Any, *, tags: dict[str, str] | None = None, description: str = ""
     ) -> ModelVersionInfo:
@@ -148,6 +160,37 @@ def _check_alias(name: str, alias: str) -> None:
             f"model {name!r}: alias must be a non-empty name other than 'latest' or 'v<digits>' (reserved by "
             f"MLflow); got {alias!r} instead"
         )
+
+
+def artifact_tree_digest(files: Iterable[tuple[str, str]]) -> str:
+    """The SHA-256 of a set of artifact files given as (relative POSIX path, the file's SHA-256 in hex):
+
+        sha256( "".join(f"{path}\\0{sha}\\n" for path, sha in sorted(files)) )
+
+    so a changed byte in any file, a renamed, added or removed file all change it, and the order the files are
+    listed in does not."""
+    digest = hashlib.sha256()
+    for path, sha in sorted(files):
+        digest.update(f"{path}\0{sha}\n".encode())
+    return digest.hexdigest()
+
+
+def file_sha256(path: Path) -> str:
+    """The SHA-256 of one file's bytes, read in 1 MiB blocks."""
+    digest = hashlib.sha256()
+    with path.open("rb") as stream:
+        for block in iter(lambda: stream.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def folder_digest(folder: Path) -> str:
+    """``artifact_tree_digest`` of every regular file under ``folder`` (paths relative to it); a single file is
+    digested as a folder holding only it."""
+    if folder.is_file():
+        return artifact_tree_digest([(folder.name, file_sha256(folder))])
+    files = sorted(p for p in folder.rglob("*") if p.is_file())
+    return artifact_tree_digest((p.relative_to(folder).as_posix(), file_sha256(p)) for p in files)
 
 
 # ---------------------------------------------------------------------------------------------- in memory
@@ -224,6 +267,17 @@ class InMemoryRegistry:
             entry = self._entry(name, version)
             entry.info = replace(entry.info, tags={**entry.info.tags, key: str(value)})
 
+    def delete_tag(self, name: str, version: str, key: str) -> None:
+        with self._lock:
+            entry = self._entry(name, version)
+            entry.info = replace(entry.info, tags={k: v for k, v in entry.info.tags.items() if k != key})
+
+    def artifact_digest(self, name: str, version: str) -> str:
+        """The digest of one artifact file, ``model.pkl``: the pickle of the stored copy of the model."""
+        with self._lock:
+            model = self._entry(name, version).model
+            return artifact_tree_digest([("model.pkl", hashlib.sha256(pickle.dumps(model)).hexdigest())])
+
     def register_sklearn(
         self, name: str, model: Any, *, tags: dict[str, str] | None = None, description: str = ""
     ) -> ModelVersionInfo:
@@ -251,6 +305,9 @@ class InMemoryRegistry:
 
 
 # ---------------------------------------------------------------------------------------------- MLflow
+
+#: The file MLflow adds to a model downloaded through a ``models:/`` URI (``ModelsArtifactRepository``).
+_DOWNLOAD_META = "registered_model_meta"
 
 #: MLflow's tracking and registry URIs are process-global; every call that relies on them holds this lock.
 _MLFLOW_GLOBALS = threading.RLock()
@@ -574,6 +631,48 @@ class MlflowRegistry:
         with self._asking(f"setting tag {key!r} on version {str(version)!r} of model {name!r}", writes=True):
             self._model_version(name, version)
             self.client.set_model_version_tag(name, str(version), key, str(value))
+
+    def delete_tag(self, name: str, version: str, key: str) -> None:
+        from mlflow.exceptions import MlflowException
+
+        with self._asking(f"deleting tag {key!r} of version {str(version)!r} of model {name!r}", writes=True):
+            mv = self._model_version(name, version)
+            if key not in (mv.tags or {}):
+                return
+            try:
+                self.client.delete_model_version_tag(name, str(version), key)
+            except MlflowException as exc:
+                if not self._not_found(exc):
+                    raise
+
+    def artifact_digest(self, name: str, version: str) -> str:
+        """``artifact_tree_digest`` of the files of the version's logged model: read in place when its artifacts
+        are a local folder (``file://``), else downloaded into a temporary folder, removed afterwards."""
+        import mlflow.artifacts
+
+        version = str(version)
+        with self._asking(f"computing the artifact checksum of version {version!r} of model {name!r}"):
+            self._model_version(name, version)
+            location = str(self.client.get_model_version_download_uri(name, version))
+            parsed = urlparse(location)
+            if parsed.scheme in ("", "file"):
+                folder = Path(unquote(parsed.path))
+                if not folder.exists() or (folder.is_dir() and not any(folder.iterdir())):
+                    state = "no such folder" if not folder.exists() else "an empty folder"
+                    raise RegistryError(
+                        f"model {name!r}: the artifacts of version {version!r} must be at {folder}; got {state} instead"
+                    )
+                return folder_digest(folder)
+            # A models:/ or mlflow-artifacts:/ location is resolved through the global URIs, not the arguments.
+            with tempfile.TemporaryDirectory(prefix="govern-artifacts-") as scratch, self._global_uris():
+                local = Path(
+                    mlflow.artifacts.download_artifacts(
+                        artifact_uri=location, dst_path=scratch, tracking_uri=self.tracking_uri
+                    )
+                )
+                # Written by the download of a models:/ URI (the name and version it was asked by), not logged.
+                (local / _DOWNLOAD_META).unlink(missing_ok=True)
+                return folder_digest(local)
 
     def register_sklearn(
         self, name: str, model: Any, *, tags: dict[str, str] | None = None, description: str = ""

@@ -468,11 +468,12 @@ class _Rollback:
         """Phase 1: persist ``executing`` and the plan before the registry is touched. None if another process
         changed the action's status since ``view`` was read."""
         merged = {**view.params, **params}
+        executing = replace(view, status="executing", params=merged)
         outcome = (
-            f"moving alias {merged['alias']!r} of {merged['registry_name']!r} from version "
-            f"{merged['from_version']} to version {merged['to_version']}"
+            f"moving alias {executing.alias!r} of {executing.registry_name!r} from version "
+            f"{executing.param('from_version')} to version {executing.param('to_version')}"
         )
-        executing = replace(view, status="executing", params=merged, outcome=outcome)
+        executing = replace(executing, outcome=outcome)
         with self.db.session() as session:
             action = self.claim(session, view)
             if action is not None:
