@@ -12,6 +12,11 @@ Two ways to run them:
   deployment, picked up by a worker of a process pool.
 
 The fleet's ``concurrency`` applies either way: the flow sizes its task runner from the fleet it loads.
+
+A third deployment, ``approve-containment/<fleet>`` (no schedule), is how an action that waits for a person is
+approved in the Prefect UI: the nightly run starts one (``flows.approval.request_approval``), and it suspends
+until someone answers its form. Suspending needs the deployment: the resumed run is started again by whatever
+serves it.
 """
 
 from __future__ import annotations
@@ -26,6 +31,9 @@ from govern.config import FleetConfig, parse
 if TYPE_CHECKING:
     from prefect.deployments.runner import RunnerDeployment
 
+APPROVAL_FLOW = "approve-containment"  # flows.approval.FLOW_NAME, without importing Prefect here
+APPROVAL_BY_HAND = "the nightly run starts one when an action awaits approval; resume it in the UI to decide"
+
 
 @dataclass(frozen=True)
 class Scheduled:
@@ -35,19 +43,22 @@ class Scheduled:
     cron: str | None
     timezone: str | None
     next_runs: tuple[dt.datetime, ...]
+    by_hand: str = "start it by hand, with start and end"  # how an unscheduled one is started
 
     def __str__(self) -> str:
         if self.cron is None:
-            return f"{self.name}: no schedule (start it by hand, with start and end)"
+            return f"{self.name}: no schedule ({self.by_hand})"
         upcoming = ", ".join(run.strftime("%Y-%m-%d %H:%M %Z") for run in self.next_runs)
         return f"{self.name}: cron {self.cron!r} in {self.timezone}; next: {upcoming}"
 
 
 def deployments(fleet_path: str | Path) -> list[RunnerDeployment]:
-    """The fleet's deployments, built from its file: ``nightly`` scheduled, ``backfill`` not."""
+    """The fleet's deployments, built from its file: ``nightly`` scheduled, ``backfill`` and
+    ``approve-containment`` not."""
     from prefect.schedules import Cron
     from prefect.types.entrypoint import EntrypointType
 
+    from flows.approval import approve_containment
     from flows.nightly import backfill, nightly
 
     fleet_file = Path(fleet_path).resolve()
@@ -74,6 +85,15 @@ def deployments(fleet_path: str | Path) -> list[RunnerDeployment]:
             description=f"Governance of fleet {config.name!r} over a range of nights: give start and end "
             f"(ISO dates). Fleet file: {fleet_file}",
         ),
+        # approval in the UI: started by the nightly run for an incident, suspended until a person answers
+        approve_containment.to_deployment(
+            name=config.name,
+            parameters=parameters,
+            tags=tags,
+            entrypoint_type=where,
+            description=f"Approve or reject the containment actions of an incident of fleet {config.name!r} "
+            f"that wait for a person: the nightly run starts one; resume it with the form. Fleet file: {fleet_file}",
+        ),
     ]
     return cast("list[RunnerDeployment]", built)  # to_deployment is async-dispatched: synchronous here
 
@@ -89,6 +109,8 @@ def describe(deployment: RunnerDeployment, *, runs: int = 3, now: dt.datetime | 
 
     crons = [s.schedule for s in deployment.schedules or [] if isinstance(s.schedule, CronSchedule)]
     if not crons:
+        if deployment.full_name.startswith(f"{APPROVAL_FLOW}/"):
+            return Scheduled(deployment.full_name, None, None, (), by_hand=APPROVAL_BY_HAND)
         return Scheduled(deployment.full_name, None, None, ())
     cron = crons[0]
     scheduler = SchedulerCron(cron=cron.cron, timezone=cron.timezone, day_or=cron.day_or)

@@ -10,6 +10,7 @@ The other e2e tests of the session use the embedded API: this one points the cli
 from __future__ import annotations
 
 import datetime as dt
+import json
 import os
 import signal
 import socket
@@ -278,3 +279,177 @@ def test_govern_serve_schedules_the_fleet_and_a_served_run_completes_named_tagge
     with temporary_settings({PREFECT_API_URL: api}), get_client(sync_client=True) as client:
         assert client.read_deployment_by_name("nightly-governance/tiny").paused  # no run waits for a gone process
     print(f"served run of {NIGHT}: {seconds:.0f} s from trigger to completion")
+
+
+APPROVAL_NIGHT = "2026-10-03"
+
+
+def _client_incident(fleet_path: Path) -> tuple[int, int]:
+    """A client incident of ``cards`` whose denylist action awaits approval (the client playbook asks a person at
+    every SEV), made by the real response over a result whose segments finding names one API client:
+    (incident id, action id)."""
+    from sqlalchemy import select
+
+    from govern.config import load_fleet
+    from govern.respond.database import open_database
+    from govern.respond.db import Action
+    from govern.respond.respond import Responder
+    from govern.results import Evidence, Finding, ModelNightResult
+    from govern.rulebook import Severity
+    from govern.store import ResultsStore
+
+    fleet = load_fleet(fleet_path)
+    store = ResultsStore(fleet.output)
+    shift = Finding(
+        check="segments.share_increase",
+        subject="client_orbitpay",
+        measured=0.31,
+        threshold=0.1,
+        comparison="<=",
+        severity=Severity.HIGH,
+        fault="data",
+        policy="models/cards.yaml",
+        message="client_orbitpay's share of traffic rose from 2 % to 31 %",
+    )
+    store.write_result(
+        ModelNightResult(
+            model="cards",
+            night=APPROVAL_NIGHT,
+            status="findings",
+            risk_tier="high",
+            evidence=Evidence(model_version="1", rows=1000),
+            findings=(shift,),
+        )
+    )
+    db = open_database(fleet.incident_db)
+    try:
+        at = dt.datetime.fromisoformat(f"{APPROVAL_NIGHT}T23:30:00+00:00")
+        report = Responder(fleet, db, store, registry=None).respond(APPROVAL_NIGHT, at=at)
+        (asked,) = [c for c in report.changes if c.kind == "approval_requested"]
+        with db.session() as session:
+            action = session.scalars(select(Action).where(Action.id == asked.detail["action"])).one()
+            assert (action.kind, action.status, action.params["client"]) == (
+                "denylist",
+                "awaiting_approval",
+                "client_orbitpay",
+            )
+        return asked.incident_id, int(asked.detail["action"])
+    finally:
+        db.close()
+
+
+def test_an_action_awaiting_approval_is_approved_in_the_prefect_ui_through_a_suspended_run(
+    prefect_server: PrefectServer, tiny_fleet: Path, tmp_path: Path
+) -> None:
+    """The nightly run's request (``request_approval``) starts ``approve-containment/tiny``, served by ``govern
+    serve``; the run suspends with its typed form; a form without a name is refused by the server; resumed with
+    one, the run starts again, approves through ``govern.respond.human`` and the client is denylisted."""
+    from uuid import UUID
+
+    from prefect import get_client
+    from prefect.events.filters import EventFilter, EventNameFilter, EventResourceFilter
+    from prefect.events.schemas.events import ResourceSpecification
+    from prefect.exceptions import ObjectNotFound
+    from prefect.flow_runs import resume_flow_run
+    from prefect.settings import PREFECT_API_URL, temporary_settings
+    from sqlalchemy import select
+
+    from flows.approval import pause_key, request_approval
+    from govern.config import load_fleet
+    from govern.respond import audit
+    from govern.respond.database import open_database
+    from govern.respond.db import Action, Incident
+
+    incident_id, action_id = _client_incident(tiny_fleet)
+    api = prefect_server.url
+    env = {**os.environ, "PREFECT_API_URL": api, "PREFECT_RUNNER_POLL_FREQUENCY": "2"}
+    env.pop("PREFECT_HOME", None)
+    log = tmp_path / "serve.log"
+    with log.open("wb") as out:
+        serve = subprocess.Popen(
+            [GOVERN, "serve", "--fleet", str(tiny_fleet)],
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    try:
+        with temporary_settings({PREFECT_API_URL: api}), get_client(sync_client=True) as client:
+
+            def served() -> Any:
+                try:
+                    held = client.read_deployment_by_name("approve-containment/tiny")
+                except ObjectNotFound:
+                    return None
+                # paused when an earlier `govern serve` stopped: this one has registered it when it is not
+                return None if held.paused else held
+
+            held = _wait_for("the approval deployment, served", served, serve, log, 90)
+            assert (held.schedules, held.tags) == ([], ["fleet:tiny"])
+            assert "the nightly run starts one when an action awaits approval" in log.read_text()
+
+            started = time.monotonic()
+            run_id = request_approval("tiny", str(tiny_fleet), incident_id, action_id=action_id)
+            assert run_id is not None and time.monotonic() - started < 10  # returns at once
+            assert request_approval("tiny", str(tiny_fleet), incident_id, action_id=action_id) == run_id  # idempotent
+            assert request_approval("no-such-fleet", str(tiny_fleet), incident_id) is None  # no deployment: the CLI
+
+            def state() -> Any:
+                return client.read_flow_run(UUID(run_id)).state
+
+            suspended = _wait_for(
+                "the run to suspend", lambda: (s := state()) and s.name == "Suspended" and s, serve, log, 120
+            )
+            assert suspended.is_paused() and suspended.state_details.pause_reschedule
+            asked_in = time.monotonic() - started
+            run = client.read_flow_run(UUID(run_id))
+            assert run.name == f"approve-incident-{incident_id}" and run.parameters["incident"] == incident_id
+            question = client.read_flow_run_input(UUID(run_id), f"suspended-{pause_key(incident_id)}-description")
+            assert f"Incident {incident_id}" in question and "**denylist**" in question, question
+
+            with pytest.raises(RuntimeError, match="Cannot resume this run"):  # the form's schema: a name is needed
+                resume_flow_run(UUID(run_id), run_input={"approve": True, "by": "", "note": ""})
+            assert state().name == "Suspended"
+            resume_flow_run(UUID(run_id), run_input={"approve": True, "by": "Test Approver", "note": "ok"})
+            final = _wait_for(
+                "the resumed run to finish", lambda: (s := state()) and s.is_final() and s, serve, log, 180
+            )
+            assert final.is_completed(), f"{final}\n{_tail(log)}"
+            decided_in = time.monotonic() - started
+
+            query = EventFilter(
+                event=EventNameFilter(name=["govern.incident.approved"]),
+                resource=EventResourceFilter(labels=ResourceSpecification({"govern.fleet": "tiny"})),
+            )
+            (approved_event,) = _wait_for(
+                "the approved event", lambda: client.read_events(filter=query, limit=50).events, serve, log, 30
+            )
+            assert approved_event.resource.id == "govern.model.cards"
+            assert approved_event.payload["by"] == "Test Approver"
+            assert approved_event.payload["incident"] == incident_id
+    finally:
+        code = _stop(serve, grace=30)
+    assert code == 0, _tail(log)
+
+    fleet = load_fleet(tiny_fleet)
+    db = open_database(fleet.incident_db)
+    try:
+        with db.session() as session:
+            action = session.scalars(select(Action).where(Action.id == action_id)).one()
+            assert (action.status, action.approved_by, action.approval_flow_run_id) == ("done", "Test Approver", run_id)
+            incident = session.get(Incident, incident_id)
+            assert incident is not None and incident.status == "contained"
+            (command,) = [
+                e for e in audit.read(session, subjects=[f"incident:{incident_id}"]) if e.kind == "command.approve"
+            ]
+            assert command.actor == "Test Approver"
+            payload = json.loads(command.payload)  # stored as the canonical JSON the entry's hash covers
+            assert (payload["actions"], payload["note"]) == ([action_id], "ok")
+            assert audit.verify(session).ok
+    finally:
+        db.close()
+    denylist = json.loads((fleet.state_dir / "serving" / "denylist.json").read_text())
+    assert [(c["model"], c["client"], c["by"]) for c in denylist["clients"]] == [
+        ("cards", "client_orbitpay", "Test Approver")
+    ]
+    print(f"approval: suspended {asked_in:.0f} s after the request, done {decided_in:.0f} s after it")

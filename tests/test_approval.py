@@ -1,0 +1,53 @@
+"""Approval in the Prefect UI (``flows.approval``), the parts that need no server: the form's schema, the
+deployment ``govern serve`` serves, and a request that finds no server. A real server suspends and resumes a run
+in tests/e2e/test_scheduling.py."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests.fleet_factory import write_fleet
+
+
+def test_the_form_needs_a_decision_and_a_name_and_takes_a_note() -> None:
+    from flows.approval import ApprovalInput
+
+    schema = ApprovalInput.model_json_schema()
+    assert set(schema["required"]) == {"approve", "by"}
+    assert schema["properties"]["approve"]["type"] == "boolean"
+    assert schema["properties"]["by"]["minLength"] == 1  # the server refuses a resume without a name
+    assert schema["properties"]["note"]["default"] == ""
+    form = ApprovalInput.with_initial_data(description="### Incident 7")
+    assert form.model_validate({"approve": False, "by": "Lena Fischer"}).note == ""
+
+
+def test_the_approval_deployment_is_served_with_the_fleet_file_and_no_schedule(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from flows.deployments import deployments, describe
+
+    fleet = write_fleet(tmp_path, fleet={"name": "tiny"})
+    monkeypatch.chdir(tmp_path)
+    (approval,) = [d for d in deployments("configs/fleet.yaml") if d.full_name.startswith("approve-containment/")]
+    assert approval.full_name == "approve-containment/tiny"
+    assert approval.entrypoint == "flows.approval.approve_containment"
+    assert approval.parameters == {"fleet": str(fleet.resolve())}  # the incident comes with each run
+    assert (approval.tags, approval.schedules) == (["fleet:tiny"], [])
+    assert str(describe(approval)) == (
+        "approve-containment/tiny: no schedule (the nightly run starts one when an action awaits approval; "
+        "resume it in the UI to decide)"
+    )
+
+
+def test_without_a_prefect_server_no_approval_is_requested_and_no_embedded_api_is_started() -> None:
+    from prefect.server.api.server import SubprocessASGIServer
+    from prefect.settings import PREFECT_API_URL, temporary_settings
+
+    from flows.approval import request_approval
+
+    before = dict(SubprocessASGIServer._instances)
+    with temporary_settings(restore_defaults={PREFECT_API_URL}):
+        assert request_approval("tiny", "configs/fleet.yaml", 7, action_id=3) is None  # the CLI approves then
+    assert SubprocessASGIServer._instances == before
