@@ -131,6 +131,21 @@ def open_response(fleet: Fleet, ctx: RunContext) -> Responder | None:
         return None
 
 
+def _request_approvals(fleet: Fleet, response: dict[str, Any]) -> None:
+    """For each action that started waiting for a person tonight, a run of the approval deployment (when the
+    fleet's deployments are served): its form in the Prefect UI approves or rejects. Never waits for it."""
+    from flows.approval import request_approval
+
+    for change in response.get("changes", []):
+        if change["event"] == "approval_requested":
+            run = request_approval(fleet.config.name, str(fleet.path), change["incident"],
+                                   action_id=change["detail"].get("action"))  # fmt: skip
+            if run is not None:
+                get_run_logger().info(
+                    "incident %s: approval asked in the Prefect UI (flow run %s)", change["incident"], run
+                )
+
+
 def _govern(ctx: RunContext, night: str, models: list[str] | None, responder: Responder | None = None) -> FleetSummary:
     if responder is not None:
         try:
@@ -150,6 +165,8 @@ def _govern(ctx: RunContext, night: str, models: list[str] | None, responder: Re
         state = respond_night(cast(Responder, quote(responder)), night, return_state=True)
         if not state.is_completed():
             get_run_logger().error("the response to %s failed (retried on the next run): %s", night, state.message)
+        else:
+            _request_approvals(ctx.fleet, state.result())
     return summary
 
 

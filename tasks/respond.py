@@ -15,6 +15,7 @@ from prefect import get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 
 from govern.respond.respond import Responder, response_clock
+from tasks.events import emit_incident_events
 
 
 def read_secret(name: str) -> str:
@@ -28,6 +29,7 @@ def read_secret(name: str) -> str:
 @task(name="respond", task_run_name="respond-{night}", cache_policy=NO_CACHE, persist_result=False)
 def respond_night(responder: Responder, night: str) -> dict[str, Any]:
     """Take the night's results in: incidents, containment, escalation, notifications; write the report."""
+
     logger = get_run_logger()
     config = responder.fleet.config
     at = response_clock(config.timezone, config.schedule, night, dt.datetime.now(dt.UTC))
@@ -44,9 +46,5 @@ def respond_night(responder: Responder, night: str) -> dict[str, Any]:
         logger.warning("response %s: %s: %s", night, what, error)
     for problem in report.problems:
         logger.warning("response %s: %s", night, problem)
-    try:
-        from tasks.events import emit_incident_events
-    except ImportError:  # pragma: no cover - the events module is optional while it is built
-        return document
     emit_incident_events(config.name, report.changes)
     return document

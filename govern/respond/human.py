@@ -177,14 +177,23 @@ def rollback(
         if target is None:
             raise ContainmentError(f"model {model!r}: no version to roll back to: {why}")
         if dry_run:
+            plan = versions.plan_rollback(
+                responder.db,
+                registry,
+                registry_name=config.registry.name,
+                alias=alias,
+                from_version=serving,
+                to_version=target.version,
+            )
             report.actions.append(
                 {
                     "kind": "rollback",
                     "status": "dry_run",
                     "model": model,
                     "from_version": serving,
-                    "to_version": target.version,
-                    "outcome": f"would move {alias} from {serving} to {target.version}",
+                    "to_version": plan.to_version,
+                    "outcome": f"would move {alias} from {serving} to {plan.to_version} ({plan.reason}; "
+                    f"its artifacts match the recorded SHA-256 {plan.expected_sha256[:12]}...)",
                 }
             )
             return report

@@ -608,8 +608,10 @@ class Responder:
                 report,
                 escalate=True,
             )
-        else:
+        elif outcome.no_safe_version:
             self._recommend(session, incident, containment.no_safe_version_advice(incident), at, report, escalate=True)
+        else:
+            self._recommend(session, incident, f"rollback refused: {outcome.message}", at, report, escalate=True)
 
     def carry_out_approved(self, report: ResponseReport, at: dt.datetime) -> None:
         """Actions approved since the last run (a person's approval) that are not carried out yet."""
