@@ -524,14 +524,24 @@ class Responder:
         *,
         incident: Incident | None = None,
     ) -> None:
-        target = incident or (session.get(Incident, action.incident_id) if action.incident_id else None)
-        if target is None:
-            return
-        change = incidents.contain(
-            session, target, by=action.approved_by or GOVERN, at=at, how=action.outcome or "", action=action.id
-        )
-        if change is not None:
-            report.changes.append(change)
+        """Mark contained the action's incident and every other active incident the same action contains: a
+        denylisted client's incidents of that model, a disabled feed's and its quarantined batches' incidents."""
+        targets = [incident] if incident is not None else []
+        if action.incident_id is not None:
+            own = session.get(Incident, action.incident_id)
+            if own is not None and own not in targets:
+                targets.append(own)
+        book = {"denylist": "client", "disable_feed": "data", "quarantine_batch": "data"}.get(action.kind)
+        if book is not None and action.model is not None:
+            for other in incidents.active(session, model=action.model):
+                same = book == "data" or other.subject == action.params.get("client")
+                if containment.playbook_of(other) == book and same and other not in targets:
+                    targets.append(other)
+        for target in targets:
+            change = incidents.contain(session, target, by=action.approved_by or GOVERN, at=at,
+                                       how=action.outcome or "", action=action.id)  # fmt: skip
+            if change is not None:
+                report.changes.append(change)
 
     def _feed_signal(self, session: Session, signal: Signal, at: dt.datetime, report: ResponseReport) -> None:
         models = [self.fleet.models[m] for m in signal.models if m in self.fleet.models]

@@ -198,3 +198,17 @@ def test_a_locked_database_is_each_models_error_and_the_next_run_catches_up(worl
     with world["db"].session() as session:
         (incident,) = incidents.listing(session, model="loan")
         assert incident.first_night == NIGHTS[1]
+
+
+def test_one_denylisting_contains_every_incident_of_that_client(world: dict[str, Any]) -> None:
+    first = result("payments", NIGHTS[0], finding("segments.positive_rate_ratio", "client_orbitpay", 9.0, 3.0, "<="))
+    night(world, NIGHTS[0], {"payments": first})
+    both = result("payments", NIGHTS[1], finding("segments.positive_rate_ratio", "client_orbitpay", 9.0, 3.0, "<="),
+                  finding("segments.share_increase", "client_orbitpay", 0.3, 0.1, "<="))  # fmt: skip
+    night(world, NIGHTS[1], {"payments": both})
+    with world["db"].session() as session:
+        ids = [i.id for i in incidents.listing(session, model="payments")]
+        assert len(ids) == 2 and len(session.scalars(select(Action)).all()) == 1  # one action for the client
+    human.approve(world["responder"], ids[0], by="Tomas Alvarez", at=at_of(NIGHTS[1], 9))
+    with world["db"].session() as session:
+        assert [i.status for i in incidents.listing(session, model="payments")] == ["contained", "contained"]
