@@ -5,6 +5,12 @@ fleet file's location settings are kept, so pointing the demo at another folder,
 server is a matter of writing those lines first). A marker in ``<state_dir>/demo/`` holds a fingerprint of
 the generator; a second build with the same fingerprint does nothing. Configs and suites are written only
 when their content changed, so a rebuild leaves a git checkout clean.
+
+Per model, under the fleet's ``data_root``: ``<model>/reference.parquet``, ``<model>/requests/{date}.parquet``
+(each night's inference inputs, no model output) and ``<model>/labels/{date}.parquet``. The inference logs the
+pipeline reads, ``<model>/batches/{date}.parquet``, are not built: ``demo.serving.serve_night`` writes each
+night's, scored by the version the serving alias names that night (the build points it at the version serving
+on the first night).
 """
 
 from __future__ import annotations
@@ -31,8 +37,8 @@ import govern
 from demo import configs
 from demo.contacts import contacts
 from demo.fleet import FLEET
-from demo.generate import DEMO_NIGHTS, GeneratedModel, generate_model, score
-from demo.incidents import INCIDENTS
+from demo.generate import DEMO_NIGHTS, GeneratedModel, generate_model, score, scored_batch
+from demo.incidents import FEED_INCIDENTS, INCIDENTS
 from demo.noise import SEGMENT_MIN_ROWS, NoiseSummary, drift_measures, segment_noise
 from demo.spec import ModelSpec
 from govern.config import Fleet, FleetConfig, ModelConfig, PolicyConfig, parse
@@ -51,8 +57,24 @@ _LOCATION_FIELDS = (
     "policies_dir",
     "expectations_dir",
     "concurrency",
+    "incident_db",
 )
 _FINGERPRINT_PACKAGES = ("numpy", "pandas", "scipy", "scikit-learn", "pyarrow", "mlflow", "pydantic", "pyyaml")
+
+
+def marker_path(state_dir: Path) -> Path:
+    """The build's marker: its fingerprint, models and nights (``demo.serving`` reads it to know the build)."""
+    return state_dir / "demo" / "build.json"
+
+
+def serving_records_dir(state_dir: Path) -> Path:
+    """Where ``demo.serving`` records which version served each model on each night (one JSON file a model)."""
+    return state_dir / "demo" / "serving"
+
+
+def requests_path(data_root: Path, model: str, night: date) -> Path:
+    """A night's requests (the inference inputs) of one demo model."""
+    return data_root / model / "requests" / f"{night.isoformat()}.parquet"
 
 
 @dataclass(frozen=True)
@@ -103,7 +125,7 @@ class _Layout:
 
     @property
     def marker(self) -> Path:
-        return self.fleet.state_dir / "demo" / "build.json"
+        return marker_path(self.fleet.state_dir)
 
     @property
     def artifact_root(self) -> Path:
@@ -130,13 +152,14 @@ def _layout(fleet_path: Path) -> _Layout:
     return _Layout(fleet_path, config, Fleet(fleet_path, config, {}, {}))
 
 
-def _fingerprint(layout: _Layout) -> str:
-    """Changes when the generator, the libraries that shape its output, or the layout change."""
-    digest = hashlib.sha256()
+def _fingerprint_sources() -> list[Path]:
+    """The source files whose change makes a new build: the whole demo package (the generator, the model specs
+    under models/, the serving step whose records a build resets, the scripted human steps) and the core modules
+    the build writes with."""
     demo_root = Path(__file__).resolve().parent
     core = Path(govern.__file__).resolve().parent
-    sources = [
-        *sorted(demo_root.rglob("*.py")),  # the generator, with the model specs under models/
+    return [
+        *sorted(demo_root.rglob("*.py")),
         core / "suites.py",
         core / "registry.py",
         core / "config.py",
@@ -144,7 +167,14 @@ def _fingerprint(layout: _Layout) -> str:
         core / "segments.py",
         core / "data.py",  # writes the Parquet files
     ]
-    for source in sources:
+
+
+def _fingerprint(layout: _Layout) -> str:
+    """Changes when the generator, the libraries that shape its output, or the layout change."""
+    digest = hashlib.sha256()
+    demo_root = Path(__file__).resolve().parent
+    core = Path(govern.__file__).resolve().parent
+    for source in _fingerprint_sources():
         package_root = demo_root if source.is_relative_to(demo_root) else core
         digest.update(source.relative_to(package_root.parent).as_posix().encode())  # demo/models/hr.py, ...
         digest.update(source.read_bytes())
@@ -168,7 +198,7 @@ def _expected_files(layout: _Layout) -> Iterator[Path]:
         yield layout.models_dir / f"{spec.name}.yaml"
         yield layout.fleet.expectations_dir / f"{spec.name}.json"
         yield layout.fleet.data_root / spec.name / "reference.parquet"
-        yield layout.fleet.data_root / spec.name / "batches" / f"{last}.parquet"
+        yield requests_path(layout.fleet.data_root, spec.name, DEMO_NIGHTS[-1])
         yield layout.fleet.data_root / spec.name / "labels" / f"{last}.parquet"
     if layout.fleet.tracking_uri.startswith("sqlite:///"):
         yield Path(layout.fleet.tracking_uri.removeprefix("sqlite:///"))
@@ -199,12 +229,16 @@ class _ModelResult:
 
 
 def _healthy_nights(spec: ModelSpec) -> list[date]:
+    """The nights nothing was planted in the model's data: before its incident starts, and not a night its
+    feed failed."""
     starts = [i.first_night for i in INCIDENTS if i.model == spec.name]
-    return [n for n in DEMO_NIGHTS if not starts or n < min(starts)]
+    feed_failures = {n for i in FEED_INCIDENTS if spec.name in i.models for n in i.nights}
+    return [n for n in DEMO_NIGHTS if (not starts or n < min(starts)) and n not in feed_failures]
 
 
 def _measure_noise(spec: ModelSpec, generated: GeneratedModel, result: _ModelResult) -> None:
-    """Drift and segment measures on nights when nothing was planted: pure sampling noise."""
+    """Drift and segment measures on nights when nothing was planted: pure sampling noise. Each night's
+    requests are scored as served when governance changes nothing (the version planned for the night)."""
     reference = generated.reference.copy()
     drift: dict[str, list[float]] = {"jensen_shannon": [], "psi": [], "prediction_jensen_shannon": []}
     segments: dict[str, list[float]] = {"share_increase": [], "positive_rate_ratio": []}
@@ -212,7 +246,8 @@ def _measure_noise(spec: ModelSpec, generated: GeneratedModel, result: _ModelRes
     serving = {spec.serving_version(n) for n in nights}
     scored = {v: score(spec, generated.models[v - 1], reference) for v in serving}
     for night in nights:
-        batch = generated.batches[night]
+        version = spec.serving_version(night)
+        batch = scored_batch(spec, generated.requests[night], str(version), generated.models[version - 1])
         for feature in spec.features:
             js, psi = drift_measures(
                 reference[feature], batch[feature], categorical=feature in spec.categorical_features
@@ -253,10 +288,10 @@ def _build_model_data(name: str, data_root: Path) -> _ModelResult:
     spec = next(s for s in FLEET if s.name == name)
     generated = generate_model(spec)
     folder = data_root / name
-    shutil.rmtree(folder, ignore_errors=True)  # no stale nights from an older generator
+    shutil.rmtree(folder, ignore_errors=True)  # no stale nights (nor served batches) from an older build
     write_frame_atomic(folder / "reference.parquet", generated.reference)
     for night in DEMO_NIGHTS:
-        write_frame_atomic(folder / "batches" / f"{night.isoformat()}.parquet", generated.batches[night])
+        write_frame_atomic(requests_path(data_root, name, night), generated.requests[night])
         write_frame_atomic(folder / "labels" / f"{night.isoformat()}.parquet", generated.labels[night])
     precision = None
     if spec.is_binary and spec.sla_metric == "precision":
@@ -288,7 +323,9 @@ class _InlineExecutor(Executor):
 
 
 def _register(registry: Any, spec: ModelSpec, result: _ModelResult) -> None:
-    """Replace the model in the registry with the spec's versions; champion on the newest."""
+    """Replace the model in the registry with the spec's versions; champion on the version serving on the
+    first night (later deployments are applied night by night by ``demo.serving``, from the ``deployed_on``
+    tags)."""
     registry.delete_model(spec.name, missing_ok=True)
     metric = "roc_auc" if spec.is_binary else "mae"
     for number, (version, model) in enumerate(zip(spec.versions, result.models, strict=True), start=1):
@@ -301,7 +338,7 @@ def _register(registry: Any, spec: ModelSpec, result: _ModelResult) -> None:
             "source": "govern demo",
         }
         registry.register_sklearn(spec.name, model, tags=tags, description=f"v{number}: {version.note}")
-    registry.set_alias(spec.name, SERVING_ALIAS, str(len(spec.versions)))
+    registry.set_alias(spec.name, SERVING_ALIAS, str(spec.serving_version(DEMO_NIGHTS[0])))
 
 
 # ---------------------------------------------------------------------------------------------- files
@@ -342,15 +379,50 @@ def _write_configs(layout: _Layout, results: dict[str, _ModelResult]) -> list[Pa
         owner, escalation = contacts(spec.business_unit)
         serving = spec.serving_version(DEMO_NIGHTS[0])
         thresholds = configs.model_thresholds(spec, result.reference_metric[serving], result.reference_precision)
-        incident = incidents.get(spec.name)
+        peers = tuple(s.name for s in FLEET if s.feed and s.feed == spec.feed and s.name != spec.name)
+        feed_incident = next((i for i in FEED_INCIDENTS if spec.name in i.models), None)
         text, data = configs.render(
-            configs.model_document(spec, owner, escalation, thresholds), preamble=configs.model_preamble(spec, incident)
+            configs.model_document(spec, owner, escalation, thresholds, feed_peers=peers),
+            preamble=configs.model_preamble(spec, incidents.get(spec.name), feed_incident),
         )
         model = ModelConfig.model_validate(data)
         _write_if_changed(layout.models_dir / f"{spec.name}.yaml", text, changed)
         suite = profile_suite(model, result.reference)
         _write_if_changed(layout.fleet.expectations_dir / f"{model.suite_name}.json", suite_json(suite), changed)
     return changed
+
+
+# ---------------------------------------------------------------------------------------------- state
+
+
+_SQLITE_MAGIC = b"SQLite format 3\x00"
+
+
+def _reset_response_state(layout: _Layout) -> list[Path]:
+    """Forget what governance and serving did on the previous build's nights: the serving records, and the
+    incident database when it is the default kind, an SQLite file under the state folder (a database the fleet
+    file points elsewhere is someone else's to clear). Its incidents, actions and audit log name registry
+    versions the rebuild replaces. Returns the files deleted."""
+    deleted: list[Path] = []
+    records = serving_records_dir(layout.fleet.state_dir)
+    if records.is_dir():
+        deleted.extend(sorted(records.glob("*.json")))
+        shutil.rmtree(records)
+    url = layout.fleet.incident_db
+    if not url.startswith("sqlite:///"):
+        return deleted
+    database = Path(url.removeprefix("sqlite:///").split("?", 1)[0]).resolve()
+    if not database.is_relative_to(layout.fleet.state_dir.resolve()) or not database.is_file():
+        return deleted
+    with database.open("rb") as handle:
+        header = handle.read(len(_SQLITE_MAGIC))
+    if header not in (_SQLITE_MAGIC, b""):
+        return deleted  # not an SQLite file: not ours to delete
+    for path in (database, *(database.with_name(database.name + end) for end in ("-wal", "-shm", "-journal"))):
+        if path.exists():
+            path.unlink()
+            deleted.append(path)
+    return deleted
 
 
 # ---------------------------------------------------------------------------------------------- entry point
@@ -391,8 +463,9 @@ def build_demo(fleet_path: Path, *, force: bool = False, workers: int | None = N
     suites in its ``expectations_dir``.
 
     Does nothing when the marker's fingerprint matches and the outputs exist, unless ``force``. A (re)build
-    first deletes the demo's registered models and data folders, then recreates them. ``workers`` processes
-    generate the data (default: up to 2; 1 builds in this process).
+    first deletes the demo's registered models and data folders (served batches included), the serving records
+    and the incident database (when it is the default SQLite file under the state folder), then recreates the
+    models and data. ``workers`` processes generate the data (default: up to 2; 1 builds in this process).
     """
     started = time.perf_counter()
     layout = _layout(fleet_path)
@@ -407,6 +480,7 @@ def build_demo(fleet_path: Path, *, force: bool = False, workers: int | None = N
 
     registry = MlflowRegistry(layout.fleet.tracking_uri, layout.artifact_root, create=True)  # the demo makes its own
     layout.marker.unlink(missing_ok=True)  # an interrupted build must not look finished
+    _reset_response_state(layout)
     workers = workers or min(2, os.cpu_count() or 1)
     results: dict[str, _ModelResult] = {}
     try:

@@ -16,7 +16,7 @@ from typing import Any
 import yaml
 
 from demo.noise import SEGMENT_MIN_ROWS, NoiseSummary
-from demo.spec import Contact, Incident, ModelSpec
+from demo.spec import Contact, FeedIncident, Incident, ModelSpec
 from govern.config import FleetConfig
 
 HEADER = (
@@ -190,9 +190,14 @@ def _performance_thresholds(spec: ModelSpec, reference_metric: float, reference_
 
 
 def model_document(
-    spec: ModelSpec, owner: Contact, escalation: tuple[Contact, ...], thresholds: Note
+    spec: ModelSpec,
+    owner: Contact,
+    escalation: tuple[Contact, ...],
+    thresholds: Note,
+    *,
+    feed_peers: tuple[str, ...] = (),
 ) -> list[tuple[str, Any]]:
-    """The content of ``configs/models/<model>.yaml``."""
+    """The content of ``configs/models/<model>.yaml``; ``feed_peers`` are the other models reading its feed."""
     columns: dict[str, Any] = {
         "id": spec.id_column,
         "timestamp": spec.timestamp_column,
@@ -229,7 +234,8 @@ def model_document(
             "registry",
             Note(
                 Flow({"name": spec.name, "serving_alias": "champion"}),
-                "each batch's model_version column names the version that scored it",
+                "each batch's model_version column names the version that scored it (the one the alias named that "
+                "night)",
             ),
         ),
         (
@@ -240,6 +246,11 @@ def model_document(
                 "of night D's batch arrive label_delay_days later.",
             ),
         ),
+    ]
+    if spec.feed:
+        shared = f" (also read by {', '.join(feed_peers)})" if feed_peers else ""
+        document.append(("feed", Note(spec.feed, f"the upstream feed its requests come from{shared}")))
+    document += [
         (
             "columns",
             Note(
@@ -256,10 +267,17 @@ def model_document(
     return document
 
 
-def model_preamble(spec: ModelSpec, incident: Incident | None) -> str:
+def model_preamble(spec: ModelSpec, incident: Incident | None, feed_incident: FeedIncident | None = None) -> str:
     if incident is None:
-        return "Healthy demo model: every night is a fresh draw from its reference population, one version all month."
-    return f"Demo incident ({incident.kind}, from {incident.first_night}): {incident.expected}"
+        text = "Healthy demo model: every night is a fresh draw from its reference population, one version all month."
+    else:
+        text = f"Demo incident ({incident.kind}, from {incident.first_night}): {incident.expected}"
+    if feed_incident is not None:
+        text += (
+            f"\nDemo feed incident ({feed_incident.kind} of feed {feed_incident.feed}, on {feed_incident.night}): "
+            f"{feed_incident.expected}"
+        )
+    return text
 
 
 def fleet_document(config: FleetConfig) -> list[tuple[str, Any]]:
@@ -270,8 +288,16 @@ def fleet_document(config: FleetConfig) -> list[tuple[str, Any]]:
     ]
     if config.mlflow_tracking_uri:
         document.append(("mlflow_tracking_uri", config.mlflow_tracking_uri))
+    if config.incident_db:
+        document.append(("incident_db", config.incident_db))
     document += [
-        ("data_root", Note(config.data_root, "the demo data: <model>/reference.parquet, batches/, labels/")),
+        (
+            "data_root",
+            Note(
+                config.data_root,
+                "the demo data: <model>/reference.parquet, requests/, labels/, and batches/ (written by serving)",
+            ),
+        ),
         ("output_dir", Note(config.output_dir, "nightly results: <night>/fleet.json and models/<model>.json")),
         ("models_dir", config.models_dir),
         ("policies_dir", config.policies_dir),

@@ -5,7 +5,8 @@ Python's ``hash()``, which changes per process), so a model's data does not depe
 are built or in which order.
 
 Per night the order is: draw the population -> apply population hooks (the world changes) -> ground truth
-(labels) -> apply delivery hooks and missing values (what upstream sends) -> the serving version scores it.
+(labels) -> apply delivery hooks and missing values (what upstream sends): the night's requests. The build writes
+them; ``demo.serving`` scores them each night with the version the serving alias names (``score``).
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from demo.spec import (
     BinaryTarget,
     Categorical,
     Contraction,
+    FieldOutage,
     Level,
     Linear,
     ModelSpec,
@@ -231,12 +233,14 @@ def apply_population_hooks(
 
 
 def deliver(spec: ModelSpec, frame: pd.DataFrame, night: date | None, rng: np.random.Generator) -> pd.DataFrame:
-    """What upstream sends: delivery hooks (unit changes) and values missing at random."""
+    """What upstream sends: delivery hooks (unit changes, fields delivered empty) and values missing at random."""
     frame = frame.drop(columns=[_TRUTH_RATE], errors="ignore")
     for hook in spec.hooks:
-        if isinstance(hook, UnitChange) and night is not None and night >= hook.start:
+        if isinstance(hook, UnitChange) and hook.active(night):
             values = frame[hook.column].to_numpy(dtype=float) * hook.factor
             frame[hook.column] = values if hook.decimals is None else np.round(values, hook.decimals)
+        elif isinstance(hook, FieldOutage) and hook.active(night):
+            frame[hook.column] = np.full(len(frame), np.nan)
     for column in spec.columns:
         if isinstance(column, Numeric) and column.null_fraction > 0:
             missing = rng.random(len(frame)) < column.null_fraction
@@ -328,6 +332,31 @@ def _ordered_columns(spec: ModelSpec, extra: list[str]) -> list[str]:
     return [*head, *extra[:1], *spec.features, *spec.protected, *extra[1:]]
 
 
+def request_columns(spec: ModelSpec) -> list[str]:
+    """The columns of a night's requests: id, timestamp, API client, features, protected attributes."""
+    return _ordered_columns(spec, [])
+
+
+def batch_columns(spec: ModelSpec) -> list[str]:
+    """The columns of a night's inference log: the request's, with the model version after the head and the
+    prediction and score at the end."""
+    return _ordered_columns(
+        spec, ["model_version", spec.prediction_column, *([spec.score_column] if spec.score_column else [])]
+    )
+
+
+def scored_batch(spec: ModelSpec, requests: pd.DataFrame, version: str, model: Any) -> pd.DataFrame:
+    """The inference log of ``requests`` served by ``model`` (registered as ``version``): the requests with
+    ``model_version``, the prediction and (binary models) the score."""
+    prediction, probability = score(spec, model, requests)
+    batch = requests.reset_index(drop=True)
+    batch["model_version"] = pd.Series(np.full(len(batch), str(version), dtype=object)).astype("str")
+    batch[spec.prediction_column] = prediction
+    if spec.score_column:
+        batch[spec.score_column] = probability
+    return batch[batch_columns(spec)]
+
+
 @dataclass
 class GeneratedModel:
     """The demo data and models of one spec: frames ready to write, fitted versions, reference metrics."""
@@ -336,7 +365,8 @@ class GeneratedModel:
     truth: Truth
     models: list[Any]
     reference: pd.DataFrame
-    batches: dict[date, pd.DataFrame]
+    requests: dict[date, pd.DataFrame]
+    """Per night: what upstream sends to be scored (``request_columns``), no model output."""
     labels: dict[date, pd.DataFrame]
     reference_metric: dict[int, float]
     """Per version: ROC AUC (binary) or MAE (regression) on the reference set."""
@@ -384,7 +414,8 @@ def _generate_model(spec: ModelSpec) -> GeneratedModel:
         prediction, probability = score(spec, model, reference)
         reference_metric[number] = _metric(spec, reference[spec.target.name].to_numpy(), prediction, probability)
 
-    nights = []
+    requests: dict[date, pd.DataFrame] = {}
+    labels: dict[date, pd.DataFrame] = {}
     for index, night in enumerate(DEMO_NIGHTS):
         rng = stream(spec.name, "night", index)
         population = draw_population(spec, batch_size(spec, night), rng)
@@ -397,36 +428,12 @@ def _generate_model(spec: ModelSpec) -> GeneratedModel:
         delivered = delivered.sort_values(spec.timestamp_column, kind="stable").reset_index(drop=True)
         stamp = night.strftime("%Y%m%d")
         delivered.insert(0, spec.id_column, [f"{spec.id_prefix}-{stamp}-{i:05d}" for i in range(1, len(delivered) + 1)])
-        delivered["__night"] = index
-        delivered["__version"] = spec.serving_version(night)
-        nights.append(delivered)
-    month = pd.concat(nights, ignore_index=True)
-    month[spec.id_column] = month[spec.id_column].astype("str")
-    month["model_version"] = month["__version"].astype("str")
-
-    # Scored once per serving version over the whole month (a scikit-learn call has ~10 ms of overhead).
-    month[spec.prediction_column] = np.zeros(len(month), dtype=np.int64 if spec.is_binary else float)
-    if spec.score_column:
-        month[spec.score_column] = np.nan
-    for version, rows in month.groupby("__version").groups.items():
-        prediction, probability = score(spec, models[int(version) - 1], month.loc[rows])
-        month.loc[rows, spec.prediction_column] = prediction
-        if spec.score_column and probability is not None:
-            month.loc[rows, spec.score_column] = probability
-
-    columns = _ordered_columns(
-        spec, ["model_version", spec.prediction_column, *([spec.score_column] if spec.score_column else [])]
-    )
-    batches: dict[date, pd.DataFrame] = {}
-    labels: dict[date, pd.DataFrame] = {}
-    for index, rows in month.groupby("__night").groups.items():
-        night = DEMO_NIGHTS[int(index)]
-        part = month.loc[rows]
-        batches[night] = part[columns].reset_index(drop=True)
+        delivered[spec.id_column] = delivered[spec.id_column].astype("str")
+        requests[night] = delivered[request_columns(spec)]
         labels[night] = pd.DataFrame(
             {
-                spec.id_column: part[spec.id_column].to_numpy(),
-                spec.target.name: part["__target"].to_numpy(),
+                spec.id_column: delivered[spec.id_column].to_numpy(),
+                spec.target.name: delivered["__target"].to_numpy(),
             }
         ).astype({spec.id_column: "str"})
-    return GeneratedModel(spec, truth, models, reference, batches, labels, reference_metric)
+    return GeneratedModel(spec, truth, models, reference, requests, labels, reference_metric)

@@ -293,17 +293,36 @@ class Contraction:
 
 @dataclass(frozen=True)
 class UnitChange:
-    """From ``start`` on, upstream delivers ``column`` multiplied by ``factor`` (e.g. income in thousands).
-    Applies after the truth: the world is unchanged, only what the model sees is broken."""
+    """From ``start`` to ``end`` (inclusive; None: to the last night), upstream delivers ``column`` multiplied by
+    ``factor`` (e.g. income in thousands). Applies after the truth: the world is unchanged, only what the model
+    sees is broken."""
 
     column: str
     factor: float
     start: date
     decimals: int | None = None
+    end: date | None = None
     phase: Literal["delivery"] = "delivery"
 
+    def active(self, night: date | None) -> bool:
+        return night is not None and self.start <= night and (self.end is None or night <= self.end)
 
-Hook = Subpopulation | Contraction | UnitChange
+
+@dataclass(frozen=True)
+class FieldOutage:
+    """From ``start`` to ``end`` (inclusive), upstream delivers ``column`` empty: every value null (a feed whose
+    source for that field was down). Applies after the truth, like ``UnitChange``."""
+
+    column: str
+    start: date
+    end: date
+    phase: Literal["delivery"] = "delivery"
+
+    def active(self, night: date | None) -> bool:
+        return night is not None and self.start <= night <= self.end
+
+
+Hook = Subpopulation | Contraction | UnitChange | FieldOutage
 
 
 # ---------------------------------------------------------------------------------------------- the model
@@ -347,6 +366,9 @@ class ModelSpec:
     max_drop: float | None = None
     judge_intersections: bool | None = None
     """Override of the policies' ``fairness.intersectional`` (which the demo's policies switch off)."""
+    feed: str | None = None
+    """The upstream feed the model's requests come from (``feed:`` in its config); models naming one feed
+    share its failures (``demo.models.feeds``)."""
 
     @property
     def is_binary(self) -> bool:
@@ -383,7 +405,8 @@ class ModelSpec:
         raise KeyError(f"model {self.name!r} has no column {name!r}")
 
     def serving_version(self, night: date) -> int:
-        """The version number (1-based) serving on ``night``: the latest deployed on or before it."""
+        """The version number (1-based) planned to serve on ``night``: the latest deployed on or before it (what
+        serves when governance changes nothing; ``demo.serving`` applies the deployments night by night)."""
         serving = [i + 1 for i, v in enumerate(self.versions) if v.deployed_on <= night]
         if not serving:
             raise ValueError(f"model {self.name!r}: no version is deployed on {night}")
@@ -412,3 +435,25 @@ class Incident:
     subjects: tuple[str, ...]
     fault: Literal["data", "model", "unknown"]
     expected: str
+
+
+@dataclass(frozen=True)
+class FeedIncident:
+    """A failure planted in a feed several models read: on ``night`` .. ``last_night`` (inclusive) the feed
+    delivers ``column`` broken to every model in ``models``, and each one's batch fails the critical
+    ``expectations`` of its suite (ids as the pipeline's findings name them: ``expectation(column)``). A correct
+    response opens one data incident naming the feed, with those models' findings under it."""
+
+    feed: str
+    kind: str
+    night: date
+    last_night: date
+    models: tuple[str, ...]
+    column: str
+    expectations: tuple[str, ...]
+    expected: str
+
+    @property
+    def nights(self) -> tuple[date, ...]:
+        days = (self.last_night - self.night).days
+        return tuple(date.fromordinal(self.night.toordinal() + i) for i in range(days + 1))

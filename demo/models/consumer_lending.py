@@ -1,14 +1,14 @@
 """Consumer lending: personal loan, mortgage and auto loan approval, credit limits and loan pricing.
 
-Two incident models: ``loan_approval_us`` (upstream starts delivering annual income in thousands) and
-``mortgage_approval`` (a new broker channel erodes group_c's approval rate).
+Two incident models: ``loan_approval_us`` (upstream delivers annual income in thousands for six nights) and
+``mortgage_approval`` (a new broker channel erodes group_c's approval rate). Three healthy models read the
+``credit_bureau`` feed, whose credit scores arrive empty on one night (``demo.models.feeds``).
 """
 
 from __future__ import annotations
 
-from datetime import date
-
 from demo.generate import FIRST_NIGHT, LAST_NIGHT
+from demo.models import feeds
 from demo.models.columns import AGE_BAND, GENDER, RACE, cat, flag, num
 from demo.models.versions import classifier_versions, regressor_versions
 from demo.spec import (
@@ -24,7 +24,6 @@ from demo.spec import (
     RegressionTarget,
     Step,
     Subpopulation,
-    UnitChange,
 )
 
 ANNUAL_INCOME = num(
@@ -36,6 +35,7 @@ LOAN_APPROVAL_US = ModelSpec(
     name="loan_approval_us",
     description="Approves or declines unsecured personal loan applications in the US (1 = approve).",
     business_unit="consumer_lending",
+    feed=feeds.LOAN_APPLICATIONS,
     risk_tier="high",
     problem_type="binary_classification",
     latents=("affluence",),
@@ -86,13 +86,14 @@ LOAN_APPROVAL_US = ModelSpec(
     label_delay_days=14,
     policies=("us_four_fifths",),
     jurisdictions=("US",),
-    hooks=(UnitChange("annual_income", 0.001, date(2026, 10, 18), decimals=1),),
+    hooks=(feeds.INCOME_IN_THOUSANDS,),
 )
 
 MORTGAGE_APPROVAL = ModelSpec(
     name="mortgage_approval",
     description="Approves or declines residential mortgage applications (1 = approve).",
     business_unit="consumer_lending",
+    feed=feeds.MORTGAGE_APPLICATIONS,
     risk_tier="high",
     problem_type="binary_classification",
     latents=("affluence",),
@@ -143,6 +144,7 @@ AUTO_LOAN_APPROVAL = ModelSpec(
     name="auto_loan_approval",
     description="Approves or declines auto loans originated at dealerships (1 = approve).",
     business_unit="consumer_lending",
+    feed=feeds.CREDIT_BUREAU,
     risk_tier="medium",
     problem_type="binary_classification",
     latents=("affluence",),
@@ -178,12 +180,14 @@ AUTO_LOAN_APPROVAL = ModelSpec(
     label_delay_days=10,
     policies=("us_four_fifths",),
     jurisdictions=("US",),
+    hooks=(feeds.BUREAU_OUTAGE,),
 )
 
 CREDIT_LIMIT_ASSIGNMENT = ModelSpec(
     name="credit_limit_assignment",
     description="Assigns the initial credit limit (USD) of a newly approved credit card.",
     business_unit="consumer_lending",
+    feed=feeds.CREDIT_BUREAU,
     risk_tier="medium",
     problem_type="regression",
     latents=("affluence",),
@@ -219,12 +223,14 @@ CREDIT_LIMIT_ASSIGNMENT = ModelSpec(
     batch_rows=1800,
     label_delay_days=5,
     jurisdictions=("US",),
+    hooks=(feeds.BUREAU_OUTAGE,),
 )
 
 LOAN_INTEREST_RATE = ModelSpec(
     name="loan_interest_rate",
     description="Prices personal loans: the APR (percent) offered to an approved applicant.",
     business_unit="consumer_lending",
+    feed=feeds.CREDIT_BUREAU,
     risk_tier="medium",
     problem_type="regression",
     latents=("affluence",),
@@ -266,6 +272,7 @@ LOAN_INTEREST_RATE = ModelSpec(
     batch_rows=1800,
     label_delay_days=3,
     jurisdictions=("US",),
+    hooks=(feeds.BUREAU_OUTAGE,),
 )
 
 MODELS: tuple[ModelSpec, ...] = (

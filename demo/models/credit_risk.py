@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from datetime import date
 
+from demo.models import feeds
 from demo.models.columns import cat, flag, num
 from demo.models.versions import classifier_versions, regressor_versions
 from demo.spec import (
@@ -40,6 +41,7 @@ CREDIT_DEFAULT_PD = ModelSpec(
     name="credit_default_pd",
     description="Probability that a credit card account defaults within 90 days (1 = predicted default).",
     business_unit="credit_risk",
+    feed=feeds.CARD_ACCOUNTS,
     risk_tier="high",
     problem_type="binary_classification",
     latents=("affluence",),
@@ -86,6 +88,7 @@ SME_DEFAULT_PD = ModelSpec(
     name="sme_default_pd",
     description="Probability that a small-business loan defaults within 12 months (1 = predicted default).",
     business_unit="credit_risk",
+    feed=feeds.SME_LOAN_BOOK,
     risk_tier="high",
     problem_type="binary_classification",
     columns=(
@@ -139,6 +142,7 @@ LOSS_GIVEN_DEFAULT = ModelSpec(
     name="loss_given_default",
     description="Predicts the share of the exposure lost when a defaulted loan is worked out (0..1).",
     business_unit="credit_risk",
+    feed=feeds.WORKOUT_CASES,
     risk_tier="medium",
     problem_type="regression",
     columns=(
@@ -181,6 +185,7 @@ EARLY_DELINQUENCY = ModelSpec(
     name="early_delinquency",
     description="Predicts which instalment loans will be 30+ days past due next month (1 = likely late).",
     business_unit="credit_risk",
+    feed=feeds.LOAN_SERVICING,
     risk_tier="medium",
     problem_type="binary_classification",
     columns=(

@@ -6,6 +6,7 @@ One incident model: ``churn_retail`` (the churn drivers' spread shrinks, and the
 from __future__ import annotations
 
 from demo.generate import FIRST_NIGHT, LAST_NIGHT
+from demo.models import feeds
 from demo.models.columns import cat, num
 from demo.models.versions import classifier_versions, regressor_versions
 from demo.spec import (
@@ -28,6 +29,7 @@ CHURN_RETAIL = ModelSpec(
     name="churn_retail",
     description="Predicts which retail loyalty members will churn in the next 60 days (1 = churn).",
     business_unit="customer",
+    feed=feeds.LOYALTY_EVENTS,
     risk_tier="medium",
     problem_type="binary_classification",
     latents=("engagement",),
@@ -75,6 +77,7 @@ CHURN_TELECOM = ModelSpec(
     name="churn_telecom",
     description="Predicts which mobile subscribers will cancel within 30 days (1 = churn).",
     business_unit="customer",
+    feed=feeds.SUBSCRIBER_USAGE,
     risk_tier="medium",
     problem_type="binary_classification",
     columns=(
@@ -116,6 +119,7 @@ CUSTOMER_LIFETIME_VALUE = ModelSpec(
     name="customer_lifetime_value",
     description="Predicts a customer's gross margin (USD) over the next 12 months.",
     business_unit="customer",
+    feed=feeds.CUSTOMER_ORDERS,
     risk_tier="medium",
     problem_type="regression",
     latents=("engagement",),
@@ -157,6 +161,7 @@ MARKETING_RESPONSE = ModelSpec(
     name="marketing_response",
     description="Predicts who responds to the weekly promotional campaign (1 = send the offer).",
     business_unit="customer",
+    feed=feeds.CAMPAIGN_AUDIENCE,
     risk_tier="low",
     problem_type="binary_classification",
     columns=(

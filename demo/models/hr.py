@@ -5,6 +5,7 @@ One incident model: ``resume_screening`` (tier_3 university candidates advance f
 
 from __future__ import annotations
 
+from demo.models import feeds
 from demo.models.columns import AGE_40, GENDER, cat, flag, num
 from demo.models.versions import classifier_versions, regressor_versions
 from demo.spec import BinaryTarget, Level, Linear, LogNormal, ModelSpec, Normal, Poisson, RegressionTarget, Step
@@ -18,6 +19,7 @@ RESUME_SCREENING = ModelSpec(
     name="resume_screening",
     description="Screens job applications: which candidates advance to a first interview (1 = advance).",
     business_unit="hr",
+    feed=feeds.APPLICANT_TRACKING,
     risk_tier="high",
     problem_type="binary_classification",
     latents=("aptitude",),
@@ -75,6 +77,7 @@ EMPLOYEE_ATTRITION = ModelSpec(
     name="employee_attrition",
     description="Flags employees at risk of leaving within six months for a retention conversation (1 = flag).",
     business_unit="hr",
+    feed=feeds.HR_CORE,
     risk_tier="medium",
     problem_type="binary_classification",
     columns=(
@@ -121,6 +124,7 @@ SALARY_BENCHMARK = ModelSpec(
     name="salary_benchmark",
     description="Recommends the base salary (USD) of an offer from role, level and experience.",
     business_unit="hr",
+    feed=feeds.OFFER_REQUESTS,
     risk_tier="medium",
     problem_type="regression",
     columns=(

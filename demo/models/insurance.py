@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from demo.models import feeds
 from demo.models.columns import AGE_40, AGE_BAND, GENDER, cat, flag, num
 from demo.models.versions import classifier_versions, regressor_versions
 from demo.spec import BinaryTarget, Level, Linear, LogNormal, ModelSpec, Normal, Poisson, RegressionTarget, Step
@@ -10,6 +11,7 @@ CLAIMS_FRAUD = ModelSpec(
     name="claims_fraud",
     description="Refers suspicious insurance claims to the special investigations unit (1 = refer).",
     business_unit="insurance",
+    feed=feeds.CLAIMS_INTAKE,
     risk_tier="high",
     problem_type="binary_classification",
     columns=(
@@ -57,6 +59,7 @@ POLICY_UNDERWRITING = ModelSpec(
     name="policy_underwriting",
     description="Decides whether a life insurance application is accepted at standard terms (1 = accept).",
     business_unit="insurance",
+    feed=feeds.UNDERWRITING_APPLICATIONS,
     risk_tier="high",
     problem_type="binary_classification",
     columns=(
@@ -99,6 +102,7 @@ POLICY_LAPSE = ModelSpec(
     name="policy_lapse",
     description="Predicts which home insurance policies will lapse at renewal (1 = likely lapse).",
     business_unit="insurance",
+    feed=feeds.POLICY_ADMIN,
     risk_tier="low",
     problem_type="binary_classification",
     columns=(
@@ -138,6 +142,7 @@ AUTO_CLAIM_SEVERITY = ModelSpec(
     name="auto_claim_severity",
     description="Predicts the final cost (USD) of a motor claim at first notice of loss, to set reserves.",
     business_unit="insurance",
+    feed=feeds.MOTOR_CLAIMS,
     risk_tier="medium",
     problem_type="regression",
     columns=(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from demo.models import feeds
 from demo.models.columns import cat, num
 from demo.models.versions import classifier_versions, regressor_versions
 from demo.spec import BinaryTarget, Level, Linear, LogNormal, ModelSpec, Normal, Poisson, RegressionTarget
@@ -10,6 +11,7 @@ DELIVERY_TIME_HOURS = ModelSpec(
     name="delivery_time_hours",
     description="Predicts door-to-door delivery time (hours) of a parcel at dispatch, for customer promises.",
     business_unit="operations",
+    feed=feeds.PARCEL_DISPATCH,
     risk_tier="low",
     problem_type="regression",
     columns=(
@@ -50,6 +52,7 @@ SUPPORT_TICKET_ESCALATION = ModelSpec(
     name="support_ticket_escalation",
     description="Predicts which support tickets will need escalation to tier 2, to route them early (1 = route).",
     business_unit="operations",
+    feed=feeds.SUPPORT_DESK,
     risk_tier="low",
     problem_type="binary_classification",
     columns=(

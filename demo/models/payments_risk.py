@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from datetime import date
 
+from demo.models import feeds
 from demo.models.columns import cat, flag, num
 from demo.models.versions import classifier_versions, regressor_versions
 from demo.spec import (
@@ -41,6 +42,7 @@ FRAUD_CARD_PAYMENTS = ModelSpec(
     name="fraud_card_payments",
     description="Flags card-not-present payments for fraud review (1 = flag), per API client of the gateway.",
     business_unit="payments_risk",
+    feed=feeds.CARD_GATEWAY,
     risk_tier="high",
     problem_type="binary_classification",
     columns=(
@@ -114,6 +116,7 @@ CHARGEBACK_RISK = ModelSpec(
     name="chargeback_risk",
     description="Predicts whether an e-commerce order will end in a chargeback (1 = likely chargeback).",
     business_unit="payments_risk",
+    feed=feeds.ECOMMERCE_ORDERS,
     risk_tier="medium",
     problem_type="binary_classification",
     columns=(
@@ -167,6 +170,7 @@ AML_TRANSACTION_MONITORING = ModelSpec(
     name="aml_transaction_monitoring",
     description="Scores wire transfers for anti-money-laundering review (1 = open an alert).",
     business_unit="payments_risk",
+    feed=feeds.WIRE_TRANSFERS,
     risk_tier="high",
     problem_type="binary_classification",
     columns=(
@@ -208,6 +212,7 @@ MERCHANT_SETTLEMENT_VOLUME = ModelSpec(
     name="merchant_settlement_volume",
     description="Forecasts each merchant's settlement volume (USD) for the next business day.",
     business_unit="payments_risk",
+    feed=feeds.MERCHANT_LEDGER,
     risk_tier="low",
     problem_type="regression",
     columns=(
