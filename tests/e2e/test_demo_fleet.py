@@ -1,6 +1,8 @@
-"""End to end: the demo fleet built from scratch, then the real backfill flow over its 30 nights on the embedded
-Prefect API, the real MLflow registry (SQLite), real GE and NannyML. Every planted incident must be found on
-the right model, for the right reason, in time; every healthy model must stay quiet on every night."""
+"""End to end: the demo fleet built from scratch, then its 30 nights, each served (``demo.serve_night``: the
+night's requests scored by the version the serving alias names) and governed by the real backfill flow on the
+embedded Prefect API, the real MLflow registry (SQLite), real GE and NannyML. Every planted incident must be found
+on the right model, for the right reason, in time; every healthy model must stay quiet on every night but the
+one its feed fails."""
 
 from __future__ import annotations
 
@@ -15,7 +17,7 @@ from typing import Any
 import pytest
 
 from demo import DEMO_NIGHTS as DEMO_DATES
-from demo import INCIDENTS
+from demo import FEED_INCIDENTS, INCIDENTS
 from govern.store import ResultsStore
 
 pytestmark = pytest.mark.e2e
@@ -24,6 +26,8 @@ GOVERN = str(Path(sys.executable).parent / "govern")
 ROOT = Path(__file__).resolve().parents[2]
 INCIDENT_MODELS = {incident.model for incident in INCIDENTS}
 DEMO_NIGHTS = [night.isoformat() for night in DEMO_DATES]
+FEED_FAILURES = {(model, night.isoformat()) for i in FEED_INCIDENTS for model in i.models for night in i.nights}
+FEED_MODELS = {model for model, _ in FEED_FAILURES}
 
 
 class DemoRun:
@@ -50,21 +54,32 @@ class DemoRun:
         return found
 
 
+def serve_and_govern(fleet_path: Path, nights: list[dt.date]) -> list[dict[str, Any]]:
+    """The demo's nights as production runs them: each night's requests are served (scored by the version the
+    serving alias names then, after the night's scheduled deployment), then the night is governed, so whatever
+    the run does to the alias shows in the next night's batches. Returns the nights' summaries."""
+    from demo import serve_night
+    from flows.nightly import backfill
+
+    summaries: list[dict[str, Any]] = []
+    for night in nights:
+        serve_night(fleet_path, night)
+        # return_state: a night with a model in error ends Failed; its summaries are still the data (and asserted)
+        state = backfill(fleet=str(fleet_path), start=night.isoformat(), end=night.isoformat(), return_state=True)
+        summaries += state.result(raise_on_failure=False)
+    return summaries
+
+
 @pytest.fixture(scope="session")
 def demo(tmp_path_factory: pytest.TempPathFactory) -> DemoRun:
     from demo import build_demo
-    from flows.nightly import backfill
 
     root = tmp_path_factory.mktemp("demo")
     shutil.copytree(ROOT / "configs", root / "configs")
     shutil.copytree(ROOT / "expectations", root / "expectations")
     fleet_path = root / "configs" / "fleet.yaml"
     built = build_demo(fleet_path)
-    # return_state: a night with a model in error ends Failed; its summaries are still the data (and asserted)
-    state = backfill(
-        fleet=str(fleet_path), start=DEMO_DATES[0].isoformat(), end=DEMO_DATES[-1].isoformat(), return_state=True
-    )
-    summaries = state.result(raise_on_failure=False)
+    summaries = serve_and_govern(fleet_path, list(DEMO_DATES))
     return DemoRun(root, summaries, built.changed_files)
 
 
@@ -87,10 +102,29 @@ def test_healthy_models_stay_quiet_every_night(demo: DemoRun) -> None:
     noise = []
     for night in DEMO_NIGHTS:
         for line in demo.fleet(night)["models"]:
-            if line["model"] not in INCIDENT_MODELS and line["status"] != "healthy":
+            planted = line["model"] in INCIDENT_MODELS or (line["model"], night) in FEED_FAILURES
+            if not planted and line["status"] != "healthy":
                 findings = demo.result(night, line["model"])["findings"]
                 noise += [f"{night} {line['model']}: {f['message']}" for f in findings]
     assert noise == []
+
+
+@pytest.mark.parametrize("incident", FEED_INCIDENTS, ids=lambda i: f"{i.feed}-{i.kind}")
+def test_planted_feed_failure_is_bad_data_for_each_model_of_the_feed_that_night_only(
+    demo: DemoRun, incident: Any
+) -> None:
+    failed = {n.isoformat() for n in incident.nights}
+    for model in incident.models:
+        for night in DEMO_NIGHTS:
+            result = demo.result(night, model)
+            if result["evidence"]["validation"] is None:  # refused: the response disabled the feed after it failed
+                assert night > min(failed) and incident.feed in result["evidence"]["feed_disabled"], (model, night)
+                continue
+            assert result["evidence"]["validation"]["bad_data"] is (night in failed), (model, night)
+            if night in failed:
+                critical = [f for f in result["findings"] if f["check"] == "data_quality.critical_expectation"]
+                assert {f["subject"] for f in critical} == set(incident.expectations), model
+                assert {f["fault"] for f in critical} == {"data"}
 
 
 @pytest.mark.parametrize("incident", INCIDENTS, ids=lambda i: f"{i.model}-{i.kind}")
@@ -111,7 +145,10 @@ def test_planted_incident_is_found_for_the_right_reason_in_time(demo: DemoRun, i
 def test_bad_upstream_data_is_blamed_on_the_data(demo: DemoRun) -> None:
     for night in DEMO_NIGHTS:
         result = demo.result(night, "loan_approval_us")
-        broken = night >= "2026-10-18"
+        broken = "2026-10-18" <= night <= "2026-10-23"  # the upstream fix ships for the delivery of 10-24
+        if result["evidence"]["validation"] is None:  # refused: the response disabled the feed after 10-18
+            assert night > "2026-10-18" and "loan_applications" in result["evidence"]["feed_disabled"], night
+            continue
         assert result["evidence"]["validation"]["bad_data"] is broken
         if broken:
             assert result["fault"] == "data"
@@ -143,7 +180,9 @@ def test_churn_decay_is_seen_in_the_estimate_before_labels_confirm_it(demo: Demo
 def test_worse_new_version_is_pinned_on_the_version_change(demo: DemoRun) -> None:
     versions = {night: demo.result(night, "credit_default_pd")["evidence"]["model_version"] for night in DEMO_NIGHTS}
     assert {versions[n] for n in DEMO_NIGHTS if n < "2026-10-16"} == {"2"}
-    assert {versions[n] for n in DEMO_NIGHTS if n >= "2026-10-16"} == {"3"}
+    # served by v3 on the night its deployment moved the alias; the response rolls the alias back to v2 in that
+    # night's run, and the serving step scores the following nights with v2
+    assert versions["2026-10-16"] == "3" and {versions[n] for n in DEMO_NIGHTS if n > "2026-10-16"} == {"2"}
     findings = demo.result("2026-10-16", "credit_default_pd")["findings"]
     estimated = [f for f in findings if f["check"] == "performance.estimated_roc_auc"]
     assert estimated and estimated[0]["fault"] == "model" and "version 3" in estimated[0]["message"]
@@ -235,12 +274,10 @@ def test_one_models_missing_batch_does_not_stop_the_others(demo: DemoRun) -> Non
     from flows.nightly import nightly
 
     night = DEMO_NIGHTS[-1]
-    batch = demo.root / ".state" / "demo" / "data" / "auto_loan_approval" / "batches" / f"{night}.parquet"
-    if not batch.exists():  # the data layout is the demo's; find the first healthy model's batch instead
-        healthy = sorted(
-            p.stem for p in (demo.root / "configs" / "models").glob("*.yaml") if p.stem not in INCIDENT_MODELS
-        )[0]
-        batch = next((demo.root / ".state").rglob(f"{healthy}/batches/{night}.parquet"))
+    # the first model that is healthy all month: not an incident model, and its feed never failed (a failed feed
+    # is disabled by the response until a person re-enables it, and a disabled feed's batches are refused)
+    quiet = {p.stem for p in (demo.root / "configs" / "models").glob("*.yaml")} - INCIDENT_MODELS - FEED_MODELS
+    batch = next((demo.root / ".state").rglob(f"{min(quiet)}/batches/{night}.parquet"))
     model = batch.parent.parent.name
     hidden = batch.with_suffix(".hidden")
     batch.rename(hidden)
