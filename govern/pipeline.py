@@ -132,9 +132,9 @@ class RunContext:
     _raw_references: dict[str, tuple[pd.DataFrame, LabelSet | None]] = field(default_factory=dict)
     _references: dict[tuple[str, str], pd.DataFrame] = field(default_factory=dict)  # (model, version) -> scored
     _failed_fits: dict[str, GovernanceError] = field(default_factory=dict)
-    disabled_feeds: dict[str, str] = field(default_factory=dict)
-    """Feeds the response disabled (feed -> why): their models' batches are refused until re-enabled. The
-    composition root refreshes it before each night."""
+    disabled_feeds: dict[str, tuple[str, str]] = field(default_factory=dict)
+    """Feeds disabled (feed -> (why, the first night refused)): their models' batches of that night and later
+    are refused until the feed is re-enabled. The composition root refreshes it before each night."""
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     def rules(self, model: ModelConfig) -> EffectiveRules:
@@ -232,8 +232,8 @@ def load_inputs(ctx: RunContext, model: ModelConfig, night: str) -> ModelInputs:
     A batch that did not arrive is not an error: the feed is late or stopped, which the judgement reports as a
     freshness finding, and the labels that arrived tonight for an earlier batch are still evaluated."""
     refused = ctx.disabled_feeds.get(model.feed) if model.feed else None
-    if refused is not None:
-        raise FeedDisabled(refused)
+    if refused is not None and night >= refused[1]:
+        raise FeedDisabled(refused[0])
     path = ctx.fleet.data_path(model.data.batches, night)
     try:
         return _load_inputs(ctx, model, night, path)

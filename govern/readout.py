@@ -90,6 +90,7 @@ def night_text(result: ModelNightResult, *, location: str | None = None) -> str:
         "healthy": "HEALTHY: every check in force passed",
         "findings": f"FINDINGS: {len(result.findings)} (worst {result.max_severity}, fault: {result.fault})",
         "error": f"ERROR: {len(result.errors)} stage(s) could not run; the checks below are incomplete",
+        "incomplete": f"INCOMPLETE: no finding, but {len(result.not_judged)} check(s) got no verdict (below)",
     }[result.status]
     out.append(f"{result.model} on {result.night}: {verdict}")
     owner = f", owner {result.owner}" if result.owner else ""
@@ -104,7 +105,13 @@ def night_text(result: ModelNightResult, *, location: str | None = None) -> str:
         out.append("\nErrors")
         for e in result.errors:
             out.append(f"  {e.stage}: {e.message}")
+    if result.not_judged:
+        out.append("\nNot judged")
+        for n in result.not_judged:
+            out.append(f"  {n.section} ({n.subject}): {n.reason}")
     evidence = result.evidence
+    if evidence.feed_disabled:
+        out.append(f"\nRefused: {evidence.feed_disabled}")
     out.append("\nFigures")
     mode = "the registry" if evidence.mode == "registry" else "its scored reference (no artifact)"
     out.append(

@@ -408,3 +408,21 @@ def test_a_missing_batch_is_still_told_when_the_rest_of_the_load_fails_too(small
         hidden.rename(reference)
     assert result.status == "error" and "reference" in result.errors[0].message
     assert [f.check for f in result.findings] == ["data_quality.batch_missing"]  # not lost behind the error
+
+
+def test_a_disabled_feed_refuses_the_nights_from_its_day_and_judges_the_earlier_ones(small_fleet) -> None:
+    import dataclasses
+
+    fleet, registry = small_fleet
+    loan = dataclasses.replace(fleet, models={**fleet.models})  # the loaded fleet is shared by the module
+    model = loan.models["loan"].model_copy(update={"feed": "applications"})
+    ctx = context(loan, registry)
+    why = "feed applications disabled since 2026-10-05T02:00+00:00 by govern: incident 3"
+    ctx.disabled_feeds = {"applications": (why, "2026-10-05")}
+    before = run_model_night(ctx, model, "2026-10-04")
+    assert before.evidence.feed_disabled is None and before.evidence.rows == 1000  # judged as ever
+    refused = run_model_night(ctx, model, "2026-10-05")
+    assert refused.status == "incomplete" and refused.errors == () and refused.findings == ()
+    assert refused.evidence.feed_disabled == why and refused.evidence.rows is None
+    assert {n.section for n in refused.not_judged} == {"data_quality", "performance", "drift", "fairness", "segments"}
+    assert all(why in n.reason for n in refused.not_judged)

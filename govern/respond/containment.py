@@ -355,10 +355,12 @@ def set_feed(
     return row
 
 
-def disabled_feeds(session: Session) -> dict[str, str]:
-    """Every disabled feed and the sentence a refused result carries."""
+def disabled_feeds(session: Session) -> dict[str, tuple[str, str]]:
+    """Every disabled feed: the sentence a refused result carries, and the first night refused (the night of
+    the day it was disabled, UTC: the nights whose runs come after it; a rerun of an earlier night, such as the
+    one whose bad data disabled it, is still judged)."""
     rows = session.scalars(select(Feed).where(Feed.status == "disabled"))
-    return {row.name: feed_refusal(row) for row in rows}
+    return {row.name: (feed_refusal(row), row.since.astimezone(dt.UTC).date().isoformat()) for row in rows}
 
 
 def feed_refusal(row: Feed) -> str:

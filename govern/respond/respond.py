@@ -132,8 +132,8 @@ class Responder:
     def close(self) -> None:
         self.db.close()
 
-    def disabled_feeds(self) -> dict[str, str]:
-        """The feeds disabled now, each with the sentence its models' refused results carry."""
+    def disabled_feeds(self) -> dict[str, tuple[str, str]]:
+        """The feeds disabled now: the sentence their models' refused results carry, the first night refused."""
         with self.db.session() as session:
             return containment.disabled_feeds(session)
 

@@ -212,3 +212,16 @@ def test_one_denylisting_contains_every_incident_of_that_client(world: dict[str,
     human.approve(world["responder"], ids[0], by="Tomas Alvarez", at=at_of(NIGHTS[1], 9))
     with world["db"].session() as session:
         assert [i.status for i in incidents.listing(session, model="payments")] == ["contained", "contained"]
+
+
+def test_a_refused_night_reads_back_for_people() -> None:
+    """govern show of a night refused because its feed is disabled (status incomplete) says why."""
+    from govern.readout import night_text
+
+    refused = ModelNightResult(
+        model="loan", night=NIGHTS[1], status="incomplete",
+        evidence=Evidence(feed_disabled="feed loan_applications disabled since 2026-10-19T02:00 by govern: bad data"),
+        not_judged=(NotJudged(section="data_quality", subject="batch", reason="refused: feed disabled"),),
+    )  # fmt: skip
+    text = night_text(refused)
+    assert text.startswith("loan on 2026-10-02: INCOMPLETE") and "Refused: feed loan_applications disabled" in text
