@@ -225,3 +225,20 @@ def test_a_refused_night_reads_back_for_people() -> None:
     )  # fmt: skip
     text = night_text(refused)
     assert text.startswith("loan on 2026-10-02: INCOMPLETE") and "Refused: feed loan_applications disabled" in text
+
+
+def test_an_artifact_whose_checksum_changed_refuses_the_rollback_and_raises_sev1(world: dict[str, Any]) -> None:
+    for each in NIGHTS[:2]:
+        night(world, each)  # version 1 passes; its artifacts' SHA-256 is recorded when first seen
+    world["registry"]._models["credit"][0].model["weights"].append("tampered")  # someone changes v1's artifact
+    world["registry"].set_alias("credit", "champion", "2")
+    bad = result("credit", NIGHTS[2], finding("performance.estimated_roc_auc", "roc_auc", 0.66, 0.78), version="2")
+    report = night(world, NIGHTS[2], {"credit": bad})
+    assert world["registry"].version_by_alias("credit", "champion").version == "2"  # not moved
+    with world["db"].session() as session:
+        (incident,) = incidents.listing(session, model="credit")
+        assert incident.sev == "SEV1" and incident.status == "open" and incident.escalation_level == 1
+        assert "checksum" in (incident.recommendation or "").lower() or "sha" in incident.recommendation.lower()
+        (rollback,) = session.scalars(select(Action).where(Action.kind == "rollback")).all()
+        assert rollback.status == "refused"
+    assert {"sev_changed", "escalated"} <= {c.kind for c in report.changes}
