@@ -80,7 +80,7 @@ def _secret_reader() -> Any:
     return read
 
 
-def _report(report: Any) -> None:
+def _report(report: Any, responder: Any) -> None:
     for change in report.changes:
         typer.echo(f"incident {change.incident_id}: {change.kind} ({change.sev}, {change.status})")
     for action in report.actions:
@@ -96,6 +96,12 @@ def _report(report: Any) -> None:
         typer.secho(f"warning: {problem}", fg=typer.colors.YELLOW, err=True)
     for what, error in report.errors.items():
         typer.secho(f"{what}: {error}", fg=typer.colors.RED, err=True)
+    import os
+
+    if report.changes and os.environ.get("PREFECT_API_URL"):  # a Prefect server to tell: the changes as events
+        from tasks.events import emit_incident_events
+
+        emit_incident_events(responder.fleet.config.name, report.changes)
 
 
 # ---------------------------------------------------------------------------------------------- incidents
@@ -206,7 +212,7 @@ def incidents_ack(
 
     when = _at(at)
     with _responder(fleet) as responder:
-        _report(human.acknowledge(responder, incident_id, by=by, at=when, note=note))
+        _report(human.acknowledge(responder, incident_id, by=by, at=when, note=note), responder)
 
 
 @incidents_app.command("resolve")
@@ -222,7 +228,7 @@ def incidents_resolve(
 
     when = _at(at)
     with _responder(fleet) as responder:
-        _report(human.resolve(responder, incident_id, by=by, note=note, at=when))
+        _report(human.resolve(responder, incident_id, by=by, note=note, at=when), responder)
 
 
 @incidents_app.command("approve")
@@ -238,7 +244,7 @@ def incidents_approve(
 
     when = _at(at)
     with _responder(fleet, registry=True) as responder:
-        _report(human.approve(responder, incident_id, by=by, at=when, note=note))
+        _report(human.approve(responder, incident_id, by=by, at=when, note=note), responder)
 
 
 @incidents_app.command("reject")
@@ -254,7 +260,7 @@ def incidents_reject(
 
     when = _at(at)
     with _responder(fleet) as responder:
-        _report(human.approve(responder, incident_id, by=by, at=when, reject=True, note=note))
+        _report(human.approve(responder, incident_id, by=by, at=when, reject=True, note=note), responder)
 
 
 # ---------------------------------------------------------------------------------------------- rollback, feeds
@@ -276,7 +282,7 @@ def rollback(
     when = _at(at)
     with _responder(fleet, registry=True) as responder:
         report = human.rollback(responder, model, by=by, at=when, to_version=to, dry_run=dry_run, incident_id=incident)
-        _report(report)
+        _report(report, responder)
     if report.errors or any(a["status"] in ("refused", "failed") for a in report.actions):
         raise typer.Exit(1)
 
@@ -286,7 +292,7 @@ def _feed(feed: str, enabled: bool, by: str, reason: str, at: str | None, fleet:
 
     when = _at(at)
     with _responder(fleet) as responder:
-        _report(human.set_feed(responder, feed, enabled=enabled, by=by, reason=reason, at=when))
+        _report(human.set_feed(responder, feed, enabled=enabled, by=by, reason=reason, at=when), responder)
 
 
 @feed_app.command("disable")

@@ -84,8 +84,14 @@ def approve_containment(fleet: str, incident: int) -> dict[str, Any]:
             # nothing asked, or decided meanwhile (``govern incidents approve``): an answer given here is moot
             logger.info("incident %s: no action awaits approval; nothing to decide here", incident)
             return {"incident": incident, "decision": None, "actions": []}
-        question = _question(session, incident, waiting)
         run_id = flow_run.get_id()
+        # this run decides the actions it asked about: those it was first to ask (a later action waits for its
+        # own run), the same ones again when the run starts over on being resumed
+        waiting = [a for a in waiting if a.approval_flow_run_id in (None, run_id)]
+        if not waiting:
+            logger.info("incident %s: its waiting actions are asked in another run", incident)
+            return {"incident": incident, "decision": None, "actions": []}
+        question = _question(session, incident, waiting)
         for action in waiting:  # `govern incidents show` then names the run where the approval is asked
             action.approval_flow_run_id = run_id
         action_ids = [a.id for a in waiting]
@@ -93,7 +99,7 @@ def approve_containment(fleet: str, incident: int) -> dict[str, Any]:
     logger.info("incident %s: actions %s await approval; resume this run in the UI to decide", incident, action_ids)
     answer = _ask(question, incident)
     logger.info("incident %s: %s by %s", incident, "approved" if answer.approve else "rejected", answer.by)
-    return _decide(loaded, incident, answer)
+    return _decide(loaded, incident, answer, action_ids)
 
 
 def _ask(question: str, incident: int) -> ApprovalInput:
@@ -105,7 +111,7 @@ def _ask(question: str, incident: int) -> ApprovalInput:
     return suspend_flow_run(wait_for_input=form, timeout=int(APPROVAL_WAIT.total_seconds()), key=pause_key(incident))
 
 
-def _decide(loaded: Fleet, incident: int, answer: ApprovalInput) -> dict[str, Any]:
+def _decide(loaded: Fleet, incident: int, answer: ApprovalInput, action_ids: list[int]) -> dict[str, Any]:
     from govern.respond import human
     from govern.respond.respond import open_responder
     from tasks.events import emit_incident_events
@@ -113,7 +119,8 @@ def _decide(loaded: Fleet, incident: int, answer: ApprovalInput) -> dict[str, An
 
     at = dt.datetime.now(dt.UTC).replace(microsecond=0)
     with contextlib.closing(open_responder(loaded, secret=read_secret)) as responder:
-        report = human.approve(responder, incident, by=answer.by, at=at, reject=not answer.approve, note=answer.note)
+        report = human.approve(responder, incident, by=answer.by, at=at, reject=not answer.approve, note=answer.note,
+                               action_ids=action_ids)  # fmt: skip
     emit_incident_events(loaded.config.name, report.changes)
     return {
         "incident": incident,

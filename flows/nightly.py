@@ -147,11 +147,15 @@ def _request_approvals(fleet: Fleet, response: dict[str, Any]) -> None:
 
 
 def _govern(ctx: RunContext, night: str, models: list[str] | None, responder: Responder | None = None) -> FleetSummary:
-    if responder is not None:
-        try:
-            ctx.disabled_feeds = responder.disabled_feeds()
-        except GovernanceError as exc:  # the database went away: keep the feeds as last known
-            get_run_logger().error("could not read the feeds' state: %s", exc)
+    from govern.respond.containment import read_disabled_feeds
+
+    try:
+        if responder is None:
+            raise GovernanceError("the incident database could not be opened")
+        ctx.disabled_feeds = responder.disabled_feeds()
+    except (GovernanceError, OSError, ValueError) as exc:  # fail closed: the feeds as last exported stay refused
+        ctx.disabled_feeds = {**read_disabled_feeds(ctx.fleet.state_dir), **ctx.disabled_feeds}
+        get_run_logger().error("the feeds' state is read from their last export (%s): %s", len(ctx.disabled_feeds), exc)
     run = RunInfo(
         flow_run_id=str(flow_run.get_id() or ""),
         flow_run_name=flow_run.get_name(),

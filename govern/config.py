@@ -342,6 +342,12 @@ class FleetConfig(_Strict):
         description="SQLAlchemy URL of the incident database (incidents, actions, audit log); default: "
         "sqlite:///<state_dir>/governance.db",
     )
+    incident_db_env: str | None = Field(
+        None,
+        pattern=r"^[A-Z_][A-Z0-9_]*$",
+        description="the environment variable holding the incident database's URL (for a URL with a password, "
+        "which must not sit in this file); takes precedence over incident_db",
+    )
     incident_response: Name = Field(
         "incident_response",
         description="the response policy (SEV matrix, windows, playbooks, channels): policies_dir/<name>.yaml; "
@@ -568,7 +574,16 @@ class Fleet:
 
     @property
     def incident_db(self) -> str:
-        """The incident database's SQLAlchemy URL: ``incident_db``, or an SQLite file under the state folder."""
+        """The incident database's SQLAlchemy URL: the environment variable ``incident_db_env`` names, else
+        ``incident_db``, else an SQLite file under the state folder."""
+        if self.config.incident_db_env:
+            url = os.environ.get(self.config.incident_db_env)
+            if not url:
+                raise ConfigError(
+                    f"{self.path}: incident_db_env: the environment variable {self.config.incident_db_env} must "
+                    "hold the incident database's URL; it is not set"
+                )
+            return url
         return self.config.incident_db or f"sqlite:///{self.state_dir / 'governance.db'}"
 
     @property

@@ -209,19 +209,21 @@ def propose(
     ``awaiting_approval`` or ``approved`` as the policy says; ``approved=True`` (a person's command) skips the
     approval."""
     assert item.kind is not None and item.key is not None
-    found = session.scalars(select(Action).where(Action.key == item.key)).first()
+    dry = policy.playbooks.dry_run and by == GOVERN
+    key = f"{item.key}|dry-run" if dry else item.key  # a dry run never stands in for the real action later
+    found = session.scalars(select(Action).where(Action.key == key)).first()
     if found is not None:
         return found, False
     sev = Sev(incident.sev) if incident is not None else Sev.SEV4
     book = _playbook(policy, item.playbook)
-    if policy.playbooks.dry_run and by == GOVERN:
+    if dry:
         status = "dry_run"
     elif not approved and by == GOVERN and book.approval(sev):
         status = "awaiting_approval"
     else:
         status = "approved"
     action = Action(
-        key=item.key,
+        key=key,
         incident_id=incident.id if incident is not None else None,
         kind=item.kind,
         model=item.model,
@@ -298,7 +300,6 @@ def carry_out(session: Session, action: Action, *, at: dt.datetime, by: str, sta
         assert action.model is not None
         client = str(action.params["client"])
         denylist(session, action.model, client, at=at, by=by, reason=reason, incident=action.incident_id)
-        export_denylist(session, state_dir)
         outcome = f"client {client} denylisted for {action.model} ({denylist_path(state_dir)})"
     else:
         raise ContainmentError(
@@ -412,6 +413,33 @@ def export_denylist(session: Session, state_dir: Path) -> Path:
     path = denylist_path(state_dir)
     write_atomic(path, json.dumps(document, indent=2) + "\n")
     return path
+
+
+def feeds_path(state_dir: Path) -> Path:
+    return state_dir / "serving" / "feeds.json"
+
+
+def export_feeds(session: Session, state_dir: Path) -> Path:
+    """Write the disabled feeds (``{"disabled": {feed: {"why", "from_night"}}}``) atomically, so that a run
+    that cannot open the incident database still refuses them (``read_disabled_feeds``)."""
+    from govern.data import write_atomic
+
+    document = {
+        "description": "feeds the pipeline refuses until re-enabled (written by govern; do not edit)",
+        "disabled": {name: {"why": why, "from_night": night} for name, (why, night) in disabled_feeds(session).items()},
+    }
+    path = feeds_path(state_dir)
+    write_atomic(path, json.dumps(document, indent=2) + "\n")
+    return path
+
+
+def read_disabled_feeds(state_dir: Path) -> dict[str, tuple[str, str]]:
+    """The disabled feeds as last exported; none when the file does not exist (no feed was ever disabled)."""
+    try:
+        document = json.loads(feeds_path(state_dir).read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return {}
+    return {name: (str(v["why"]), str(v["from_night"])) for name, v in document["disabled"].items()}
 
 
 def rollbacks_within(session: Session, model: str, *, at: dt.datetime, days: int) -> Sequence[Action]:

@@ -7,6 +7,7 @@ or reject an action, roll a model back, disable or re-enable a feed. Each comman
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import select
@@ -33,7 +34,12 @@ def _command(session: Session, name: str, *, by: str, at: dt.datetime, subject: 
         actor=by,
         kind=f"command.{name}",
         subject=subject,
-        payload={"model": None, "feed": None, **payload},
+        payload={
+            "model": None,
+            "feed": None,
+            **payload,
+            "recorded_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        },
     )
 
 
@@ -53,8 +59,8 @@ def acknowledge(responder: Responder, incident_id: int, *, by: str, at: dt.datet
             note=note,
         )
         report.changes.append(incidents.acknowledge(session, incident, by=by, at=at, note=note))
-    responder.notify(report, at)
-    return report
+        responder.queue(session, report.changes, at)
+    return _done(responder, report, at)
 
 
 def resolve(responder: Responder, incident_id: int, *, by: str, note: str, at: dt.datetime) -> ResponseReport:
@@ -82,8 +88,8 @@ def resolve(responder: Responder, incident_id: int, *, by: str, note: str, at: d
                     f"resolved (govern feed enable {incident.feed} --by NAME --reason TEXT); it is disabled"
                 )
         report.changes.append(incidents.resolve(session, incident, by=by, at=at, note=note))
-    responder.notify(report, at)
-    return report
+        responder.queue(session, report.changes, at)
+    return _done(responder, report, at)
 
 
 def awaiting(session: Session, incident_id: int) -> list[Action]:
@@ -92,15 +98,23 @@ def awaiting(session: Session, incident_id: int) -> list[Action]:
 
 
 def approve(
-    responder: Responder, incident_id: int, *, by: str, at: dt.datetime, reject: bool = False, note: str = ""
+    responder: Responder,
+    incident_id: int,
+    *,
+    by: str,
+    at: dt.datetime,
+    reject: bool = False,
+    note: str = "",
+    action_ids: Sequence[int] | None = None,
 ) -> ResponseReport:
-    """Approve (or reject) every action of the incident that waits for a person, then carry the approved ones
-    out at once: the same code the nightly run uses."""
+    """Approve (or reject) the actions of the incident that wait for a person (only ``action_ids`` when given:
+    those the approver was shown), then carry the approved ones out at once: the same code the nightly run
+    uses."""
     by = _name(by)
     report = ResponseReport(night="", at=at)
     with responder.db.session() as session:
         incident = incidents.get(session, incident_id)
-        waiting = awaiting(session, incident_id)
+        waiting = [a for a in awaiting(session, incident_id) if action_ids is None or a.id in action_ids]
         if not waiting:
             raise ContainmentError(f"incident {incident_id} must have an action awaiting approval; it has none")
         _command(
@@ -130,10 +144,10 @@ def approve(
                     detail={"action": action.id, "kind": action.kind, "note": note},
                 )
             )
+        responder.queue(session, report.changes, at)
     if not reject:
         responder.carry_out_approved(report, at)
-    responder.notify(report, at)
-    return report
+    return _done(responder, report, at)
 
 
 def rollback(
@@ -215,8 +229,7 @@ def rollback(
         action, _ = containment.propose(session, responder.policy, item, incident, at=at, by=by, approved=True)
         action_id = action.id
     responder.rollback(action_id, at, report, actor=by)
-    responder.notify(report, at)
-    return report
+    return _done(responder, report, at)
 
 
 def set_feed(
@@ -263,7 +276,14 @@ def set_feed(
                         detail={"feed": feed, "reason": reason},
                     )
                 )
+        responder.queue(session, report.changes, at)
+    return _done(responder, report, at)
+
+
+def _done(responder: Responder, report: ResponseReport, at: dt.datetime) -> ResponseReport:
+    """After a command's transaction: deliver its notifications, rewrite the serving layer's files."""
     responder.notify(report, at)
+    responder.export_state(report)
     return report
 
 

@@ -273,8 +273,12 @@ def take_in(
         incident.contained_at = incident.contained_by = None
         incident.escalation_level = 0
         incident.opened_at = incident.detected_at = at
-        incident.ack_due = incident.rto_due = None
+        incident.ack_due = incident.rto_due = incident.report_due = None
         incident.nights_open = 0
+        incident.first_night = signal.onset_night  # the recurrence is timed on its own
+        incident.time_to_detect_s = max(0.0, (at - night_close(signal.onset_night)).total_seconds())
+        incident.time_to_contain_s = None
+        incident.recommendation = None
     new_night = signal.night > incident.last_night or reopened
     added = _add_evidence(session, incident, signal)
     if not added and not reopened:
@@ -483,12 +487,23 @@ def escalate_due(session: Session, policy: ResponsePolicy, *, at: dt.datetime) -
 
 
 def set_sev(
-    session: Session, incident: Incident, sev: Sev, *, at: dt.datetime, why: str, by: str = GOVERN
+    session: Session,
+    incident: Incident,
+    sev: Sev,
+    *,
+    at: dt.datetime,
+    why: str,
+    by: str = GOVERN,
+    policy: ResponsePolicy | None = None,
+    models: list[ModelConfig] | None = None,
 ) -> Change | None:
+    """Set the incident's SEV (its deadlines tighten with it when ``policy`` is given)."""
     if incident.sev == sev.value:
         return None
     previous = incident.sev
     incident.sev = sev.value
+    if policy is not None:
+        _set_clocks(policy, incident, models or [])
     return record(
         session, incident, "sev_changed", at=at, by=by, detail={"from": previous, "to": sev.value, "why": why}
     )

@@ -255,6 +255,7 @@ class Notifications(_Strict):
     channels: list[ChannelConfig] = Field(default_factory=list)
     attempts: Annotated[int, Field(ge=1, le=10)] = 3
     backoff_seconds: list[Annotated[float, Field(ge=0, le=60)]] = Field(default_factory=lambda: [1.0, 4.0])
+    give_up_after_days: Annotated[int, Field(ge=1, le=365)] = 7
 
     @field_validator("channels")
     @classmethod

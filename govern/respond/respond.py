@@ -31,6 +31,7 @@ from govern.respond import audit, containment, incidents, notify, versions
 from govern.respond.database import Database
 from govern.respond.db import Action, Incident, IncidentEvent, Notification, ResponseMark
 from govern.respond.incidents import GOVERN, Change
+from govern.respond.notify import Delivery
 from govern.respond.policy import ResponsePolicy, Sev
 from govern.respond.triage import ModelNight, Signal, labelled_check, triage
 from govern.results import ModelNightResult
@@ -52,6 +53,7 @@ class ResponseReport:
     errors: dict[str, str] = field(default_factory=dict)
     notifications: dict[str, int] = field(default_factory=lambda: {"delivered": 0, "failed": 0, "pending": 0})
     problems: list[str] = field(default_factory=list)
+    audit_head: dict[str, Any] | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -63,6 +65,7 @@ class ResponseReport:
             "errors": self.errors,
             "notifications": self.notifications,
             "problems": self.problems,
+            "audit_head": self.audit_head,
         }
 
 
@@ -150,16 +153,36 @@ class Responder:
             report, "escalation", lambda s: report.changes.extend(incidents.escalate_due(s, self.policy, at=at))
         )
         self.notify(report, at)
+        self.export_state(report)
         return report
 
-    def _guarded(self, report: ResponseReport, what: str, work: Callable[[Session], Any]) -> Any:
-        """``work`` in one transaction; a failure is ``what``'s error in the report, never raised."""
+    def export_state(self, report: ResponseReport) -> None:
+        """After the transactions: the files serving layers and a run without the database read (the
+        denylist, the disabled feeds), and the audit chain's head in the report (a truncated log shows)."""
+
+        def work(session: Session) -> None:
+            containment.export_denylist(session, self.fleet.state_dir)
+            containment.export_feeds(session, self.fleet.state_dir)
+            seq, head = audit.head(session)
+            report.audit_head = {"seq": seq, "hash": head}
+
+        self._guarded(report, "state files", work, queue=False)
+
+    def _guarded(self, report: ResponseReport, what: str, work: Callable[[Session], Any], *, queue: bool = True) -> Any:
+        """``work`` in one transaction, with the notifications of the changes it made queued in the same
+        transaction (an outbox: a change is never committed without them); a failure is ``what``'s error in the
+        report, its changes dropped from it (they were rolled back), never raised."""
+        mark = len(report.changes)
         try:
             with self.db.session() as session:
-                return work(session)
+                out = work(session)
+                if queue:
+                    self.queue(session, report.changes[mark:], report.at)
+                return out
         except (GovernanceError, OSError) as exc:
             log.warning("response: %s failed: %s", what, exc)
             report.errors[what] = f"{type(exc).__name__}: {exc}"
+            del report.changes[mark:]
             return None
 
     def _reconcile(self, report: ResponseReport, at: dt.datetime) -> None:
@@ -247,9 +270,9 @@ class Responder:
             return
         signals = triage(self.policy, nights)
         for signal in [s for s in signals if s.model is None and fresh & set(s.models)]:
-            self._guarded(
-                report, f"feed:{signal.feed}", functools.partial(self._feed_signal, signal=signal, at=at, report=report)
-            )
+            work = functools.partial(self._feed_signal, signal=signal, at=at, report=report)
+            if self._guarded(report, f"feed:{signal.feed}", work) is None:
+                fresh -= set(signal.models)  # not marked: the feed's incident is taken in again on the next run
         for each in nights:
             if each.result.model not in fresh:
                 continue
@@ -259,20 +282,36 @@ class Responder:
     # ------------------------------------------------------------------ one model's night
 
     def _model_night(self, night: ModelNight, signals: list[Signal], at: dt.datetime, report: ResponseReport) -> None:
+        """A model's night in two steps, so that a registry that cannot answer never silences an incident:
+        first the serving version's record (registry I/O; its failure is reported and retried when the night is
+        next taken in), then, in one transaction, the judgement's audit entry, the incidents, the containment
+        plans and the mark. Rollbacks are carried out after that transaction, each in its own."""
         name = night.result.model
-        rollbacks: list[int] = []
-        try:
-            with self.db.session() as session:
-                rollbacks = self._model_night_in(session, night, signals, at, report)
-        except (GovernanceError, OSError) as exc:
-            log.warning("response of %s for %s failed: %s", name, night.result.night, exc)
-            report.errors[name] = f"{type(exc).__name__}: {exc}"
-            return
-        for action_id in rollbacks:
+        with self.db.session() as session:
+            clean, why = self._clean(session, night)
+        mirrors = self._guarded(report, f"{name} (version record)",
+                                lambda s: self._record_versions(s, night, clean, at, report))  # fmt: skip
+        for registry_name, version, tags in mirrors or []:  # the registry's tags, after the commit: no lock held
+            assert self.registry is not None
+            problem = versions.mirror_tags(self.registry, registry_name, version, tags)
+            if problem:
+                report.problems.append(f"{name}: {problem}")
+        recorded = mirrors
+        work = functools.partial(self._model_night_in, night=night, signals=signals, clean=(clean, why), at=at,
+                                 report=report, mark=recorded is not None)  # fmt: skip
+        rollbacks = self._guarded(report, name, work)
+        for action_id in dict.fromkeys(rollbacks or []):
             self.rollback(action_id, at, report, actor=GOVERN)
 
     def _model_night_in(
-        self, session: Session, night: ModelNight, signals: list[Signal], at: dt.datetime, report: ResponseReport
+        self,
+        session: Session,
+        night: ModelNight,
+        signals: list[Signal],
+        clean: tuple[bool, str],
+        at: dt.datetime,
+        report: ResponseReport,
+        mark: bool = True,
     ) -> list[int]:
         result, model = night.result, night.model
         audit.append(
@@ -293,8 +332,6 @@ class Responder:
                 "findings": sorted(f"{f.check}|{f.subject}" for f in result.findings),
             },
         )
-        clean, why = self._clean(session, night)
-        self._record_versions(session, night, clean, at, report)
         rollbacks: list[int] = []
         fired: set[str] = set()
         for signal in signals:
@@ -306,26 +343,31 @@ class Responder:
             if incident.status in ("contained", "resolved"):
                 continue
             if changes or incident.recommendation is None:
-                rollbacks += self._contain(session, incident, signal, model, clean, why, at, report)
+                rollbacks += self._contain(session, incident, signal, model, clean[0], clean[1], at, report)
         for incident in incidents.active(session, model=result.model):
             if incident.key not in fired and self._judged(result, incident):
                 report.changes.extend(incidents.clean_night(session, self.policy, incident, result.night, at=at))
+        if not mark:  # the version record failed: the night is taken in again next time (all of this is idempotent)
+            return rollbacks
         digest = judgement_digest(result)
-        mark = session.scalars(
+        row = session.scalars(
             select(ResponseMark).where(ResponseMark.model == result.model, ResponseMark.night == result.night)
         ).first()
-        if mark is None:
+        if row is None:
             session.add(ResponseMark(model=result.model, night=result.night, result_sha256=digest, at=at))
         else:
-            mark.result_sha256, mark.at = digest, at
+            row.result_sha256, row.at = digest, at
         return rollbacks
 
     def _clean(self, session: Session, night: ModelNight) -> tuple[bool, str]:
-        """Is the model's data clean tonight: no critical expectation failed, its feed is enabled, and no data
-        or client incident of the model (or of its feed) is active."""
+        """Is the model's data clean tonight: no critical expectation failed and no API client's traffic was
+        flagged tonight, and no data or client incident of the model (or of its feed) is active."""
         result, model = night.result, night.model
         if any(f.check == "data_quality.critical_expectation" for f in result.findings):
             return False, "a critical expectation failed tonight"
+        flagged = sorted({f.subject for f in result.findings if f.check.startswith("segments.")})
+        if flagged:
+            return False, f"API client traffic was flagged tonight ({', '.join(flagged)})"
         for incident in incidents.active(session, model=result.model):
             if containment.playbook_of(incident) in ("data", "client"):
                 return False, f"incident {incident.id} ({incident.check} on {incident.subject}) is active"
@@ -348,14 +390,19 @@ class Responder:
 
     def _record_versions(
         self, session: Session, night: ModelNight, clean: bool, at: dt.datetime, report: ResponseReport
-    ) -> None:
+    ) -> list[tuple[str, str, dict[str, str | None]]]:
+        """Governance's verdict on the versions of the night, in the database; returns the registry tags to
+        mirror once the transaction is committed."""
         model, result = night.model, night.result
         if self.registry is None or model is None or model.registry is None or result.model_version is None:
-            return
+            return []
         calls: list[tuple[str, versions.Verdict]] = [(result.model_version, verdict(result, clean=clean))]
         labelled_failed = [f for f in result.findings if f.fault == "model" and labelled_check(f.check)]
-        if labelled_failed and night.labelled_version and clean:
+        labelled = result.evidence.labelled_night
+        quarantined = labelled is not None and labelled in containment.quarantined_nights(session, model.name)
+        if labelled_failed and night.labelled_version and clean and not quarantined:  # a bad batch blames no version
             calls.append((night.labelled_version, "failed"))
+        mirrors = []
         for version, said in calls:
             try:
                 recorded = versions.record_version(
@@ -368,11 +415,12 @@ class Responder:
                     verdict=said,
                     at=at,
                     audit=audit.append,
+                    mirror=False,
                 )
             except RegistryError as exc:
                 raise RegistryError(f"model {model.name!r}: its version record could not be kept: {exc}") from exc
-            if recorded.tags_error:
-                report.problems.append(f"{model.name}: {recorded.tags_error}")
+            mirrors.append((model.registry.name, version, versions.governance_tags(recorded.record)))
+        return mirrors
 
     def _contain(
         self,
@@ -448,6 +496,12 @@ class Responder:
         the automatic rollback limit is reached."""
         assert self.registry is not None and item.model is not None
         faulty = item.params.get("from_version")
+        existing = session.scalars(select(Action).where(Action.key == item.key)).first()
+        if existing is not None and existing.status in ("failed", "executing", "approved", "awaiting_approval"):
+            return False  # proposed already: found again by its key (a failed one is retried, and finishes if it moved)
+        if existing is not None and existing.status == "refused":
+            self._refusal(session, incident, existing, at, report)
+            return True
         done = session.scalars(
             select(Action).where(Action.kind == "rollback", Action.model == item.model, Action.status == "done")
         ).all()
@@ -468,8 +522,9 @@ class Responder:
             serving = self.registry.version_by_alias(
                 str(item.params["registry_name"]), str(item.params["alias"])
             ).version
-        except RegistryError as exc:
-            raise RegistryError(f"model {item.model!r}: the serving alias could not be read: {exc}") from exc
+        except RegistryError as exc:  # proposed anyway: carrying it out fails and is retried, and says why
+            report.problems.append(f"{item.model}: the serving alias could not be read: {exc}")
+            serving = str(faulty)
         if faulty is not None and serving != faulty:
             change = incidents.contain(
                 session,
@@ -556,7 +611,12 @@ class Responder:
     def rollback(self, action_id: int, at: dt.datetime, report: ResponseReport, *, actor: str) -> None:
         if self.registry is None:
             return
-        outcome = versions.execute_rollback(self.db, self.registry, action_id, at=at, actor=actor, audit=audit.append)
+        try:
+            outcome = versions.execute_rollback(self.db, self.registry, action_id, at=at, actor=actor,
+                                                audit=audit.append)  # fmt: skip
+        except GovernanceError as exc:  # the database went away mid-way: an executing action is reconciled next run
+            report.errors[f"rollback {action_id}"] = f"{type(exc).__name__}: {exc}"
+            return
         report.actions.append(
             {
                 "id": outcome.action_id,
@@ -601,27 +661,42 @@ class Responder:
     def _refused(
         self, session: Session, outcome: versions.RollbackOutcome, at: dt.datetime, report: ResponseReport
     ) -> None:
+        """A refused rollback: every incident it was to contain gets the reason as its recommendation and
+        escalates; a checksum that no longer matches raises them to SEV1."""
         action = session.get(Action, outcome.action_id)
-        incident = session.get(Incident, action.incident_id) if action and action.incident_id else None
-        if incident is None:
+        if action is None:
             return
-        if outcome.checksum_mismatch:
-            change = incidents.set_sev(session, incident, Sev.SEV1, at=at, why=f"rollback refused: {outcome.message}")
+        for incident in self._rollback_incidents(session, action):
+            self._refusal(session, incident, action, at, report)
+
+    def _rollback_incidents(self, session: Session, action: Action) -> list[Incident]:
+        """The active incidents a rollback answers: its own, and the model's others of the same faulty version."""
+        faulty = action.params.get("from_version")
+        out = []
+        for incident in incidents.active(session, model=action.model):
+            if incident.status == "contained" or containment.playbook_of(incident) != "rollback":
+                continue
+            if incident.id == action.incident_id or self._version_at_fault(session, incident) in (None, faulty):
+                out.append(incident)
+        return out
+
+    def _refusal(
+        self, session: Session, incident: Incident, action: Action, at: dt.datetime, report: ResponseReport
+    ) -> None:
+        outcome = action.outcome or "refused"
+        if "actual_sha256" in action.params:  # the target's artifacts no longer match their recorded SHA-256
+            change = incidents.set_sev(session, incident, Sev.SEV1, at=at, why=f"rollback refused: {outcome}",
+                                       policy=self.policy)  # fmt: skip
             if change is not None:
                 report.changes.append(change)
-            self._recommend(
-                session,
-                incident,
-                f"rollback refused: {outcome.message}. Find out who changed the "
-                "artifact before any version is served from it",
-                at,
-                report,
-                escalate=True,
+            text = (
+                f"rollback refused: {outcome}. Find out who changed the artifact before any version is served from it"
             )
-        elif outcome.no_safe_version:
-            self._recommend(session, incident, containment.no_safe_version_advice(incident), at, report, escalate=True)
+        elif "passed governance" in outcome:
+            text = containment.no_safe_version_advice(incident)
         else:
-            self._recommend(session, incident, f"rollback refused: {outcome.message}", at, report, escalate=True)
+            text = f"rollback refused: {outcome}"
+        self._recommend(session, incident, text, at, report, escalate=True)
 
     def carry_out_approved(self, report: ResponseReport, at: dt.datetime) -> None:
         """Actions approved since the last run (a person's approval) that are not carried out yet."""
@@ -648,14 +723,14 @@ class Responder:
     # ------------------------------------------------------------------ notifications
 
     def notify(self, report: ResponseReport, at: dt.datetime) -> None:
-        wanted = set(self.policy.notifications.events)
-        changes = [c for c in report.changes if c.kind in wanted]
-        if changes and self.policy.notifications.channels:
-            self._guarded(report, "notifications", lambda s: self._queue(s, changes, at))
+        """Deliver what is queued (the changes' notifications were queued with the changes themselves)."""
         self.deliver_pending(report, at)
 
-    def _queue(self, session: Session, changes: list[Change], at: dt.datetime) -> None:
-        for change in changes:
+    def queue(self, session: Session, changes: Sequence[Change], at: dt.datetime) -> None:
+        """Queue, in ``session``'s transaction, the notifications of ``changes`` (those of the kinds the policy
+        notifies) for every configured channel, also one without a URL this run (kept pending)."""
+        wanted = set(self.policy.notifications.events)
+        for change in [c for c in changes if c.kind in wanted]:
             incident = session.get(Incident, change.incident_id)
             if incident is None:
                 continue
@@ -684,60 +759,90 @@ class Responder:
                 )
 
     def deliver_pending(self, report: ResponseReport, at: dt.datetime) -> None:
-        """Deliver every notification not delivered yet (this run's, and earlier runs' that failed)."""
-        by_name = {c.name: c for c in self.channels}
-
-        def pending(session: Session) -> list[int]:
-            rows = session.scalars(
-                select(Notification.id).where(Notification.status != "delivered").order_by(Notification.id)
-            )
-            return list(rows)
-
+        """Deliver every notification not delivered yet (this run's, and earlier runs' that failed). Each is
+        read in one short transaction, sent outside any (no database lock is held while a webhook answers), and
+        its fate recorded in another. A channel that fails is not tried again in this run (its other messages
+        wait for the next run); a message still undelivered ``give_up_after_days`` after it was queued is
+        abandoned, and that is recorded."""
         book = self.policy.notifications
-        for notification_id in self._guarded(report, "notifications", pending) or []:
+        by_name = {c.name: c for c in self.channels}
+        give_up = at - dt.timedelta(days=book.give_up_after_days)
 
-            def send(session: Session, notification_id: int = notification_id) -> None:
-                row = session.get(Notification, notification_id)
-                if row is None:
-                    return
-                channel = by_name.get(row.channel)
-                if channel is None:
-                    why = next((p for p in self.channel_problems if p.startswith(f"channel {row.channel}:")), None)
-                    row.status, row.last_error = "pending", why or f"channel {row.channel} is not configured"
-                    report.notifications["pending"] += 1
-                    return
-                message = notify.Message(
-                    title=row.title, body=row.body, payload=row.payload, recipients=tuple(row.recipients)
-                )
+        def pending(session: Session) -> list[tuple[int, str, notify.Message, bool]]:
+            rows = session.scalars(
+                select(Notification).where(Notification.status.in_(("pending", "failed"))).order_by(Notification.id)
+            )
+            return [
+                (row.id, row.channel,
+                 notify.Message(title=row.title, body=row.body, payload=row.payload, recipients=tuple(row.recipients)),
+                 row.created_at < give_up)
+                for row in rows
+            ]  # fmt: skip
+
+        down: set[str] = set()
+        for notification_id, name, message, stale in self._guarded(report, "notifications", pending) or []:
+            channel = by_name.get(name)
+            delivery: Delivery | None = None
+            if channel is not None and name not in down and not stale:
                 delivery = self._deliver(
                     channel, message, attempts=book.attempts, backoff=book.backoff_seconds, sleep=self._sleep
                 )
-                row.attempts += delivery.attempts
-                row.last_attempt_at = at
-                if delivery.ok:
-                    row.status, row.delivered_at, row.last_error = "delivered", at, None
-                    report.notifications["delivered"] += 1
-                else:
-                    row.status, row.last_error = "failed", delivery.error
-                    report.notifications["failed"] += 1
-                audit.append(
-                    session,
-                    at=at,
-                    actor=GOVERN,
-                    kind=f"notification.{row.status}",
-                    subject=f"incident:{row.incident_id}",
-                    payload={
-                        "notification": row.id,
-                        "channel": row.channel,
-                        "event": row.event_id,
-                        "attempts": row.attempts,
-                        "error": row.last_error,
-                        "model": None,
-                        "feed": None,
-                    },
-                )
+                if not delivery.ok:
+                    down.add(name)
+            work = functools.partial(self._delivered, notification_id=notification_id, delivery=delivery,
+                                     stale=stale, at=at, report=report)  # fmt: skip
+            self._guarded(report, "notifications", work, queue=False)
 
-            self._guarded(report, "notifications", send)
+    def _delivered(
+        self,
+        session: Session,
+        notification_id: int,
+        delivery: Delivery | None,
+        stale: bool,
+        at: dt.datetime,
+        report: ResponseReport,
+    ) -> None:
+        row = session.get(Notification, notification_id)
+        if row is None:
+            return
+        if delivery is None:
+            if stale:
+                row.status = "abandoned"
+                row.last_error = f"not delivered within {self.policy.notifications.give_up_after_days} days: abandoned"
+            elif row.channel not in {c.name for c in self.channels}:
+                why = next((p for p in self.channel_problems if p.startswith(f"channel {row.channel}:")), None)
+                row.last_error = why or f"channel {row.channel} is not configured"
+                report.notifications["pending"] += 1
+                return
+            else:
+                row.last_error = "not tried: the channel failed earlier in this run"
+                report.notifications["pending"] += 1
+                return
+        else:
+            row.attempts += delivery.attempts
+            row.last_attempt_at = at
+            if delivery.ok:
+                row.status, row.delivered_at, row.last_error = "delivered", at, None
+                report.notifications["delivered"] += 1
+            else:
+                row.status, row.last_error = "failed", delivery.error
+                report.notifications["failed"] += 1
+        audit.append(
+            session,
+            at=at,
+            actor=GOVERN,
+            kind=f"notification.{row.status}",
+            subject=f"incident:{row.incident_id}",
+            payload={
+                "notification": row.id,
+                "channel": row.channel,
+                "event": row.event_id,
+                "attempts": row.attempts,
+                "error": row.last_error,
+                "model": None,
+                "feed": None,
+            },
+        )
 
 
 _LEVEL = {

@@ -1,8 +1,9 @@
 """End to end: the demo fleet built from scratch, then its 30 nights, each served (``demo.serve_night``: the
-night's requests scored by the version the serving alias names) and governed by the real backfill flow on the
-embedded Prefect API, the real MLflow registry (SQLite), real GE and NannyML. Every planted incident must be found
-on the right model, for the right reason, in time; every healthy model must stay quiet on every night but the
-one its feed fails."""
+night's requests scored by the version the serving alias names), governed and responded to by the real demo
+flow (``flows.demo``) on the embedded Prefect API, the real MLflow registry (SQLite), real GE and NannyML, and
+the real incident database. Every planted incident must be found on the right model, for the right reason, in
+time, and contained by the right playbook; every healthy model must stay quiet on every night but the one its
+feed fails."""
 
 from __future__ import annotations
 
@@ -54,20 +55,15 @@ class DemoRun:
         return found
 
 
-def serve_and_govern(fleet_path: Path, nights: list[dt.date]) -> list[dict[str, Any]]:
-    """The demo's nights as production runs them: each night's requests are served (scored by the version the
-    serving alias names then, after the night's scheduled deployment), then the night is governed, so whatever
-    the run does to the alias shows in the next night's batches. Returns the nights' summaries."""
-    from demo import serve_night
-    from flows.nightly import backfill
+def run_the_month(fleet_path: Path) -> list[dict[str, Any]]:
+    """The demo's month as ``govern demo --run`` runs it, in one flow run: each night served (scored by the
+    version the serving alias names then), governed and responded to, then the people's steps of the next
+    morning; whatever the response does to the alias shows in the next nights' batches."""
+    from flows.demo import demo_month
 
-    summaries: list[dict[str, Any]] = []
-    for night in nights:
-        serve_night(fleet_path, night)
-        # return_state: a night with a model in error ends Failed; its summaries are still the data (and asserted)
-        state = backfill(fleet=str(fleet_path), start=night.isoformat(), end=night.isoformat(), return_state=True)
-        summaries += state.result(raise_on_failure=False)
-    return summaries
+    # return_state: a night with a model in error ends Failed; its summaries are still the data (and asserted)
+    state = demo_month(fleet=str(fleet_path), return_state=True)
+    return list(state.result(raise_on_failure=False))
 
 
 @pytest.fixture(scope="session")
@@ -79,7 +75,9 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> DemoRun:
     shutil.copytree(ROOT / "expectations", root / "expectations")
     fleet_path = root / "configs" / "fleet.yaml"
     built = build_demo(fleet_path)
-    summaries = serve_and_govern(fleet_path, list(DEMO_DATES))
+    summaries = run_the_month(fleet_path)
+    # the incident database as the month left it, for the response's tests (later tests rerun nights)
+    shutil.copy(root / ".state" / "governance.db", root / "governance-after-the-month.db")
     return DemoRun(root, summaries, built.changed_files)
 
 
@@ -205,6 +203,138 @@ def test_prefect_recorded_the_flow_runs_and_artifacts(demo: DemoRun) -> None:
     assert {f"governance-{night}" for night in DEMO_NIGHTS} <= keys
 
 
+# ---------------------------------------------------------------------------------------------- the response
+
+
+def _month(demo: DemoRun) -> Any:
+    """The incident database as the month left it (a copy: later tests rerun nights on the live one)."""
+    from govern.respond.database import open_database
+
+    return open_database(f"sqlite:///{demo.root / 'governance-after-the-month.db'}")
+
+
+def _registry(demo: DemoRun) -> Any:
+    from govern.config import load_fleet
+    from govern.registry import MlflowRegistry
+
+    return MlflowRegistry.for_fleet(load_fleet(demo.fleet_path))
+
+
+def test_the_loan_pipeline_change_disables_the_feed_and_does_not_roll_back(demo: DemoRun) -> None:
+    from sqlalchemy import select
+
+    from govern.respond import incidents
+    from govern.respond.db import Action, Feed
+
+    with _month(demo) as db, db.session() as session:
+        (incident,) = [i for i in incidents.listing(session, model="loan_approval_us")
+                       if i.check == "data_quality.critical_expectation"]  # fmt: skip
+        assert incident.first_night == "2026-10-18" and incident.fault == "data"
+        actions = session.scalars(select(Action).where(Action.model == "loan_approval_us")).all()
+        assert {a.kind for a in actions} == {"quarantine_batch", "disable_feed"}
+        assert all(a.status == "done" and a.night == "2026-10-18" for a in actions)
+        assert incident.contained_at is not None and incident.time_to_contain_s == 0
+        feed = session.get(Feed, "loan_applications")
+        assert feed is not None and feed.status == "enabled" and feed.by == "Priya Raman"  # re-enabled 10-25
+        assert incident.status == "resolved" and incident.resolved_by == "Priya Raman"
+    refused = [n for n in DEMO_NIGHTS if demo.result(n, "loan_approval_us")["evidence"]["feed_disabled"]]
+    assert refused == [f"2026-10-{d}" for d in range(19, 25)]  # from the night after, until re-enabled
+    assert _registry(demo).version_by_alias("loan_approval_us", "champion").version == "2"
+
+
+def test_the_shared_feed_failure_is_one_incident_naming_the_feed(demo: DemoRun) -> None:
+    from govern.respond import incidents
+
+    (planted,) = FEED_INCIDENTS
+    with _month(demo) as db, db.session() as session:
+        feeds = [i for i in incidents.listing(session) if i.model is None]
+        assert [(i.feed, i.first_night) for i in feeds] == [(planted.feed, planted.nights[0].isoformat())]
+        models = {f.model for f in incidents.findings(session, feeds[0].id)}
+        assert models == set(planted.models)
+        for model in planted.models:  # none of them opened an incident of its own
+            assert incidents.listing(session, model=model) == []
+        assert feeds[0].status == "resolved"
+
+
+def test_the_bad_credit_version_is_rolled_back_on_the_night_it_is_caught(demo: DemoRun) -> None:
+    from sqlalchemy import select
+
+    from govern.respond import incidents
+    from govern.respond.db import Action, IncidentEvent
+
+    registry = _registry(demo)
+    assert registry.version_by_alias("credit_default_pd", "champion").version == "2"
+    assert registry.get_version("credit_default_pd", "3").tags["governance.status"] == "quarantined"
+    assert registry.get_version("credit_default_pd", "2").tags["governance.status"] == "passed"
+    with _month(demo) as db, db.session() as session:
+        done = select(Action).where(Action.kind == "rollback", Action.status == "done")
+        (rollback,) = session.scalars(done).all()  # the one rollback of the month: the others had no safe version
+        assert rollback.model == "credit_default_pd" and rollback.night == "2026-10-16" and rollback.status == "done"
+        assert (rollback.params["from_version"], rollback.params["to_version"]) == ("3", "2")
+        credit = incidents.listing(session, model="credit_default_pd")
+        assert credit and all(i.status in ("contained", "resolved") for i in credit)
+        estimated = next(i for i in credit if i.check == "performance.estimated_roc_auc")
+        resolved = session.scalars(select(IncidentEvent).where(IncidentEvent.incident_id == estimated.id,
+                                                               IncidentEvent.kind == "resolved")).one()  # fmt: skip
+        assert resolved.detail["within_rto"] is True
+    later = [demo.result(n, "credit_default_pd") for n in DEMO_NIGHTS if n > "2026-10-16"]
+    assert all(r["evidence"]["model_version"] == "2" for r in later)
+    assert all(not any(f["check"].startswith("performance.estimated") for f in r["findings"]) for r in later)
+
+
+def test_fairness_incidents_without_a_safe_version_escalate_with_a_recommendation(demo: DemoRun) -> None:
+    from govern.respond import incidents
+
+    with _month(demo) as db, db.session() as session:
+        for model in ("mortgage_approval", "resume_screening"):
+            fairness = [i for i in incidents.listing(session, model=model) if i.type == "fairness"]
+            assert fairness, model
+            for incident in fairness:
+                assert "no safe version" in (incident.recommendation or ""), (model, incident.check)
+                assert "human review" in incident.recommendation
+                assert incident.escalation_level >= 1 and incident.status != "resolved"
+    assert _registry(demo).version_by_alias("mortgage_approval", "champion").version == "2"
+
+
+def test_the_fraud_client_is_denylisted_and_the_model_is_not_rolled_back(demo: DemoRun) -> None:
+    clients = json.loads((demo.root / ".state" / "serving" / "denylist.json").read_text())["clients"]
+    assert [(c["model"], c["client"], c["by"]) for c in clients] == [
+        ("fraud_card_payments", "client_orbitpay", "Tomas Alvarez")
+    ]
+    assert _registry(demo).version_by_alias("fraud_card_payments", "champion").version == "2"
+
+
+def test_the_healthy_models_have_no_incidents_and_the_audit_log_proves_itself(demo: DemoRun) -> None:
+    from govern.respond import audit, incidents
+
+    with _month(demo) as db, db.session() as session:
+        models = {i.model for i in incidents.listing(session) if i.model is not None}
+        assert models == INCIDENT_MODELS
+        chain = audit.verify(session)
+        assert chain.ok and chain.entries > len(DEMO_NIGHTS) * 26
+
+
+def test_editing_one_byte_of_the_audit_log_makes_verify_fail_at_that_entry(demo: DemoRun) -> None:
+    import sqlite3
+
+    import yaml
+
+    copy = demo.root / "tampered.db"
+    shutil.copy(demo.root / "governance-after-the-month.db", copy)
+    fleet = yaml.safe_load(demo.fleet_path.read_text())
+    tampered_fleet = demo.fleet_path.with_name("tampered.yaml")
+    tampered_fleet.write_text(yaml.safe_dump({**fleet, "incident_db": f"sqlite:///{copy}"}))
+    intact = subprocess.run([GOVERN, "audit-log", "verify", "--fleet", str(tampered_fleet)], capture_output=True,
+                            text=True)  # fmt: skip
+    assert intact.returncode == 0 and "intact" in intact.stdout, intact.stderr
+    with sqlite3.connect(copy) as db:
+        (payload,) = db.execute("SELECT payload FROM audit_log WHERE seq = 100").fetchone()
+        db.execute("UPDATE audit_log SET payload = ? WHERE seq = 100", (payload.replace(":", ";", 1),))
+    broken = subprocess.run([GOVERN, "audit-log", "verify", "--fleet", str(tampered_fleet)], capture_output=True,
+                            text=True)  # fmt: skip
+    assert broken.returncode == 1 and "entry 100" in broken.stderr, broken.stderr
+
+
 def test_rerunning_a_night_replaces_its_results(demo: DemoRun) -> None:
     from flows.nightly import nightly
 
@@ -291,3 +421,26 @@ def test_one_models_missing_batch_does_not_stop_the_others(demo: DemoRun) -> Non
     (finding,) = [f for f in demo.result(night, model)["findings"] if f["check"] == "data_quality.batch_missing"]
     assert str(batch) in finding["message"]
     assert all(line["status"] != "error" for line in lines.values())
+
+
+def test_a_second_run_of_the_same_night_changes_nothing(demo: DemoRun) -> None:
+    """The credit night again, after the month: the same judgement, so no incident, action or event is new and
+    the alias is not moved again."""
+    from sqlalchemy import func, select
+
+    from flows.nightly import nightly
+    from govern.respond.database import open_database
+    from govern.respond.db import Action, AuditEntry, Incident, IncidentEvent
+
+    def counts() -> tuple[int, ...]:
+        with open_database(f"sqlite:///{demo.root / '.state' / 'governance.db'}") as db, db.session() as session:
+            return tuple(int(session.scalar(select(func.count()).select_from(t)) or 0)
+                         for t in (Incident, IncidentEvent, Action))  # fmt: skip
+
+    before = counts()
+    nightly(fleet=str(demo.fleet_path), night="2026-10-16")
+    assert counts() == before
+    assert _registry(demo).version_by_alias("credit_default_pd", "champion").version == "2"
+    with open_database(f"sqlite:///{demo.root / '.state' / 'governance.db'}") as db, db.session() as session:
+        judged = session.scalars(select(AuditEntry).where(AuditEntry.kind == "night.judged")).all()
+        assert judged  # the rerun's judgement is the one already recorded: no second night.judged entry for it

@@ -242,3 +242,51 @@ def test_an_artifact_whose_checksum_changed_refuses_the_rollback_and_raises_sev1
         (rollback,) = session.scalars(select(Action).where(Action.kind == "rollback")).all()
         assert rollback.status == "refused"
     assert {"sev_changed", "escalated"} <= {c.kind for c in report.changes}
+
+
+def test_a_client_flagged_the_same_night_keeps_the_model_from_being_rolled_back(world: dict[str, Any]) -> None:
+    for each in NIGHTS[:2]:
+        night(world, each)
+    world["registry"].set_alias("credit", "champion", "2")
+    both = result("credit", NIGHTS[2], finding("performance.estimated_roc_auc", "roc_auc", 0.66, 0.78),
+                  finding("segments.share_increase", "client_x", 0.4, 0.1, "<="), version="2")  # fmt: skip
+    night(world, NIGHTS[2], {"credit": both})
+    assert world["registry"].version_by_alias("credit", "champion").version == "2"
+    with world["db"].session() as session:
+        performance = next(i for i in incidents.listing(session, model="credit") if i.type == "performance")
+        assert "not clean" in (performance.recommendation or "") and "client_x" in performance.recommendation
+        assert session.scalars(select(Action).where(Action.kind == "rollback")).all() == []
+
+
+def test_a_dry_run_never_stands_in_for_the_real_action(world: dict[str, Any], tmp_path: Path) -> None:
+    import dataclasses
+
+    responder = world["responder"]
+    dry = responder.policy.model_copy(
+        update={"playbooks": responder.policy.playbooks.model_copy(update={"dry_run": True})}
+    )
+    live_fleet = responder.fleet
+    responder.fleet = dataclasses.replace(live_fleet, response=dry)
+    bad = {"loan": result("loan", NIGHTS[0], finding(*CRITICAL))}
+    night(world, NIGHTS[0], bad)
+    with world["db"].session() as session:
+        assert {a.status for a in session.scalars(select(Action))} == {"dry_run"}
+        assert session.get(Feed, "loan_applications") is None  # nothing was done
+    responder.fleet = live_fleet  # the policy goes live; the problem is still there the next night
+    night(world, NIGHTS[1], {"loan": result("loan", NIGHTS[1], finding(*CRITICAL))})
+    with world["db"].session() as session:
+        assert session.get(Feed, "loan_applications").status == "disabled"
+
+
+def test_a_message_undelivered_for_too_long_is_abandoned_and_that_is_recorded(world: dict[str, Any]) -> None:
+    from govern.respond.db import Notification
+
+    world["responder"].channels = []  # the channel has no URL in this environment
+    night(world, NIGHTS[0], {"loan": result("loan", NIGHTS[0], finding(*CRITICAL))})  # queued, pending
+    with world["db"].session() as session:
+        assert {n.status for n in session.scalars(select(Notification))} == {"pending"}
+    world["responder"].respond(NIGHTS[9], at=at_of(NIGHTS[9]))  # nine days later
+    with world["db"].session() as session:
+        assert {n.status for n in session.scalars(select(Notification))} == {"abandoned"}
+        kinds = {e.kind for e in session.scalars(select(AuditEntry))}
+        assert "notification.abandoned" in kinds
