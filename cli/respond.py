@@ -263,6 +263,15 @@ def incidents_reject(
         _report(human.approve(responder, incident_id, by=by, at=when, reject=True, note=note), responder)
 
 
+@incidents_app.command("escalate")
+def incidents_escalate(at: str | None = AtOption, fleet: Path = FleetOption) -> None:
+    """Escalate the incidents not acknowledged within their window, deliver queued notifications and carry out
+    approved actions, now (what the escalate-incidents deployment runs every ten minutes; for cron)."""
+    when = _at(at)
+    with _responder(fleet, registry=True) as responder:
+        _report(responder.sweep(at=when), responder)
+
+
 # ---------------------------------------------------------------------------------------------- rollback, feeds
 
 

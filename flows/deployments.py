@@ -59,6 +59,7 @@ def deployments(fleet_path: str | Path) -> list[RunnerDeployment]:
     from prefect.types.entrypoint import EntrypointType
 
     from flows.approval import approve_containment
+    from flows.escalation import ESCALATION_CRON, escalate
     from flows.nightly import backfill, nightly
 
     fleet_file = Path(fleet_path).resolve()
@@ -93,6 +94,16 @@ def deployments(fleet_path: str | Path) -> list[RunnerDeployment]:
             entrypoint_type=where,
             description=f"Approve or reject the containment actions of an incident of fleet {config.name!r} "
             f"that wait for a person: the nightly run starts one; resume it with the form. Fleet file: {fleet_file}",
+        ),
+        # escalation between nights: a SEV1's half-hour window is not checked only once a night
+        escalate.to_deployment(
+            name=config.name,
+            schedule=Cron(ESCALATION_CRON, timezone=config.timezone, slug="escalation"),
+            parameters={**parameters, "fleet_name": config.name},
+            tags=tags,
+            entrypoint_type=where,
+            description=f"Escalate the overdue incidents of fleet {config.name!r}, deliver queued notifications, "
+            f"carry out approved actions ({ESCALATION_CRON!r}). Fleet file: {fleet_file}",
         ),
     ]
     return cast("list[RunnerDeployment]", built)  # to_deployment is async-dispatched: synchronous here

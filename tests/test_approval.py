@@ -51,3 +51,11 @@ def test_without_a_prefect_server_no_approval_is_requested_and_no_embedded_api_i
     with temporary_settings(restore_defaults={PREFECT_API_URL}):
         assert request_approval("tiny", "configs/fleet.yaml", 7, action_id=3) is None  # the CLI approves then
     assert SubprocessASGIServer._instances == before
+
+
+def test_the_escalation_deployment_runs_every_ten_minutes() -> None:
+    from flows.deployments import deployments
+
+    (escalation,) = [d for d in deployments("configs/fleet.yaml") if d.full_name.startswith("escalate-incidents/")]
+    (schedule,) = escalation.schedules or []
+    assert getattr(schedule.schedule, "cron", None) == "*/10 * * * *"

@@ -246,7 +246,7 @@ def test_the_deployments_carry_the_fleets_schedule_timezone_tags_and_absolute_fl
 
     fleet = write_fleet(tmp_path, fleet={"name": "tiny", "timezone": "Europe/Paris", "schedule": "30 3 * * *"})
     monkeypatch.chdir(tmp_path)
-    nightly, backfill, _ = deployments("configs/fleet.yaml")  # relative here; absolute in what a run receives
+    nightly, backfill, *_ = deployments("configs/fleet.yaml")  # relative here; absolute in what a run receives
     assert (nightly.full_name, backfill.full_name) == ("nightly-governance/tiny", "backfill-governance/tiny")
     for deployment in (nightly, backfill):
         assert deployment.parameters == {"fleet": str(fleet.resolve())}

@@ -156,6 +156,20 @@ class Responder:
         self.export_state(report)
         return report
 
+    def sweep(self, *, at: dt.datetime) -> ResponseReport:
+        """Between nights: escalate what is overdue, deliver what is queued, carry out approved actions. What
+        the escalation flow (or ``govern incidents escalate``) runs every few minutes, so a SEV1's half-hour
+        window is not checked only once a night."""
+        report = ResponseReport(night="", at=at, problems=list(self.channel_problems))
+        self._reconcile(report, at)
+        self.carry_out_approved(report, at)
+        self._guarded(
+            report, "escalation", lambda s: report.changes.extend(incidents.escalate_due(s, self.policy, at=at))
+        )
+        self.notify(report, at)
+        self.export_state(report)
+        return report
+
     def export_state(self, report: ResponseReport) -> None:
         """After the transactions: the files serving layers and a run without the database read (the
         denylist, the disabled feeds), and the audit chain's head in the report (a truncated log shows)."""

@@ -3,6 +3,7 @@ registry, the results store; no Prefect. Each playbook, the feed's root cause, i
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from pathlib import Path
 from typing import Any
@@ -290,3 +291,18 @@ def test_a_message_undelivered_for_too_long_is_abandoned_and_that_is_recorded(wo
         assert {n.status for n in session.scalars(select(Notification))} == {"abandoned"}
         kinds = {e.kind for e in session.scalars(select(AuditEntry))}
         assert "notification.abandoned" in kinds
+
+
+def test_the_sweep_between_nights_escalates_an_overdue_incident(world: dict[str, Any]) -> None:
+    bad = result("healthy", NIGHTS[0], finding("data_quality.null_fraction", "income", 0.25, 0.1, "<="))
+    night(world, NIGHTS[0], {"healthy": bad})  # SEV2 on a high-risk model: 4 hours to acknowledge
+    with world["db"].session() as session:
+        (incident,) = incidents.listing(session, model="healthy")
+        assert incident.sev == "SEV2" and incident.escalation_level == 0
+        due = incident.ack_due
+    assert due is not None
+    early = world["responder"].sweep(at=due - dt.timedelta(minutes=10))
+    assert [c.kind for c in early.changes] == []
+    late = world["responder"].sweep(at=due + dt.timedelta(minutes=10))
+    assert [c.kind for c in late.changes] == ["escalated"]
+    assert late.changes[0].detail["to"]["name"] == "Head"
