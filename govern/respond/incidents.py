@@ -176,7 +176,7 @@ def findings(session: Session, incident_id: int) -> list[IncidentFinding]:
 def _set_clocks(policy: ResponsePolicy, incident: Incident, models: list[ModelConfig]) -> None:
     """Acknowledgement and recovery deadlines by SEV and tier; the Article 73 deadline when serious."""
     sev, tier = Sev(incident.sev), incident.risk_tier
-    if incident.acknowledged_at is None and incident.escalation_level == 0:
+    if incident.status == "open" and incident.acknowledged_at is None and incident.escalation_level == 0:
         incident.ack_due = incident.opened_at + dt.timedelta(hours=policy.windows.acknowledge(sev, tier))
     rto = incident.opened_at + dt.timedelta(hours=policy.windows.recover(sev, tier))
     incident.rto_due = rto if incident.rto_due is None else min(incident.rto_due, rto)

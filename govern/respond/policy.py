@@ -284,7 +284,7 @@ class ResponsePolicy(_Strict):
     )
     windows: Windows = Windows()
     reopen_within_days: Annotated[int, Field(ge=0, le=365)] = 14
-    resolve_after_clean_nights: Annotated[int, Field(ge=1, le=365)] | None = None
+    resolve_after_clean_nights: Annotated[int, Field(ge=1, le=365)] | None = 3
     feed_incident_min_models: Annotated[int, Field(ge=2, le=1000)] = 2
     article_73: Article73 = Article73()
     playbooks: Playbooks = Playbooks()

@@ -306,3 +306,22 @@ def test_the_sweep_between_nights_escalates_an_overdue_incident(world: dict[str,
     late = world["responder"].sweep(at=due + dt.timedelta(minutes=10))
     assert [c.kind for c in late.changes] == ["escalated"]
     assert late.changes[0].detail["to"]["name"] == "Head"
+
+
+def test_three_clean_nights_resolve_an_incident_and_a_refused_night_does_not_count(world: dict[str, Any]) -> None:
+    drifted = result("healthy", NIGHTS[0], finding("drift.feature", "income", 0.3, 0.1, "<="))
+    night(world, NIGHTS[0], {"healthy": drifted})
+    refused = ModelNightResult(model="healthy", night=NIGHTS[1], status="incomplete",
+                               evidence=Evidence(feed_disabled="feed f disabled"),
+                               not_judged=(NotJudged(section="drift", subject="batch", reason="refused"),))  # fmt: skip
+    night(world, NIGHTS[1], {"healthy": refused})
+    for each in NIGHTS[2:4]:
+        night(world, each)
+    with world["db"].session() as session:
+        (incident,) = incidents.listing(session, model="healthy")
+        assert incident.status == "open" and incident.clean_nights == 2
+    night(world, NIGHTS[4])
+    with world["db"].session() as session:
+        (incident,) = incidents.listing(session, model="healthy")
+        assert incident.status == "resolved" and incident.resolved_by == "govern"
+        assert "3 nights in a row" in (incident.resolution_note or "")
