@@ -292,7 +292,10 @@ def test_fairness_incidents_without_a_safe_version_escalate_with_a_recommendatio
             for incident in fairness:
                 assert "no safe version" in (incident.recommendation or ""), (model, incident.check)
                 assert "human review" in incident.recommendation
-                assert incident.escalation_level >= 1 and incident.status != "resolved"
+                assert incident.escalation_level >= 1
+            primary = {"mortgage_approval": "race", "resume_screening": "university_tier"}[model]
+            (main,) = [i for i in fairness if i.check == "fairness.impact_ratio" and i.subject == primary]
+            assert main.status == "acknowledged"  # acknowledged by its owner, open until the model is reworked
     assert _registry(demo).version_by_alias("mortgage_approval", "champion").version == "2"
 
 
