@@ -494,7 +494,11 @@ def history(
 
     start, end = _iso(start, "--from"), _iso(end, "--to")
     store = _store(fleet)
-    lines = [HistoryLine.of(r) for r in store.history(model, start=start, end=end)]
+    quarantined = _quarantined_nights(fleet, model)
+    lines = [
+        HistoryLine.of(r).model_copy(update={"quarantined": r.night in quarantined})
+        for r in store.history(model, start=start, end=end)
+    ]
     if not lines:
         _fail(f"model {model!r} must have results between {start or 'the first night'} and "
               f"{end or 'the last'} in {store.root}; got none", code=1)  # fmt: skip
@@ -502,6 +506,21 @@ def history(
         typer.echo(json.dumps([line.to_dict() for line in lines], indent=2))
     else:
         typer.echo(history_table(lines))
+
+
+def _quarantined_nights(fleet_path: Path, model: str) -> set[str]:
+    """The model's nights whose batch the response quarantined; none when there is no incident database yet
+    (it is not created for a read)."""
+    from govern.config import load_fleet
+    from govern.respond.containment import quarantined_nights
+    from govern.respond.database import open_database
+
+    fleet = load_fleet(fleet_path, strict=False)
+    url = fleet.incident_db
+    if url.startswith("sqlite:///") and not Path(url.removeprefix("sqlite:///")).is_file():
+        return set()
+    with open_database(url) as db, db.session() as session:
+        return quarantined_nights(session, model)
 
 
 @app.command("show")

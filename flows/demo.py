@@ -58,39 +58,41 @@ def _target(responder: Responder, target: dict[str, str]) -> Incident | None:
         return session.scalars(query.limit(1)).first()
 
 
-def take_step(responder: Responder, step: Any) -> str:
-    """Carry one person's step out (once): what it did, or why it did nothing."""
+def take_step(responder: Responder, step: Any) -> tuple[str, list[Any]]:
+    """Carry one person's step out (once): what it did, or why it did nothing, and the incident changes."""
     if step.command == "feed_enable":
         with responder.db.session() as session:
             feed = session.get(Feed, step.target["feed"])
             disabled = feed is not None and feed.status == "disabled"
         if not disabled:
-            return f"feed {step.target['feed']} is not disabled: nothing to do"
-        human.set_feed(responder, step.target["feed"], enabled=True, by=step.actor, reason=step.note, at=step.when)
-        return f"feed {step.target['feed']} re-enabled by {step.actor}"
+            return f"feed {step.target['feed']} is not disabled: nothing to do", []
+        report = human.set_feed(
+            responder, step.target["feed"], enabled=True, by=step.actor, reason=step.note, at=step.when
+        )
+        return f"feed {step.target['feed']} re-enabled by {step.actor}", report.changes
     incident = _target(responder, dict(step.target))
     if incident is None:
-        return f"no incident matches {dict(step.target)}: nothing to do"
+        return f"no incident matches {dict(step.target)}: nothing to do", []
     if step.command == "ack":
         if incident.acknowledged_at is not None or incident.status == "resolved":
-            return f"incident {incident.id} already acknowledged"
-        human.acknowledge(responder, incident.id, by=step.actor, at=step.when, note=step.note)
+            return f"incident {incident.id} already acknowledged", []
+        report = human.acknowledge(responder, incident.id, by=step.actor, at=step.when, note=step.note)
     elif step.command == "approve":
         with responder.db.session() as session:
             waiting = human.awaiting(session, incident.id)
         if not waiting:
-            return f"incident {incident.id} has no action awaiting approval"
-        human.approve(responder, incident.id, by=step.actor, at=step.when, note=step.note)
+            return f"incident {incident.id} has no action awaiting approval", []
+        report = human.approve(responder, incident.id, by=step.actor, at=step.when, note=step.note)
     elif step.command == "resolve":
         if incident.status == "resolved":
-            return f"incident {incident.id} already resolved"
-        human.resolve(responder, incident.id, by=step.actor, note=step.note, at=step.when)
+            return f"incident {incident.id} already resolved", []
+        report = human.resolve(responder, incident.id, by=step.actor, note=step.note, at=step.when)
     else:
         raise ValueError(f"a demo step's command must be ack, approve, resolve or feed_enable; got {step.command!r}")
     with responder.db.session() as session:
         now = incidents.get(session, incident.id)
         about = f"{now.model or now.feed}, {now.check}"
-        return f"incident {incident.id} ({about}): {step.command} by {step.actor} -> {now.status}"
+        return f"incident {incident.id} ({about}): {step.command} by {step.actor} -> {now.status}", report.changes
 
 
 @task(name="people", task_run_name="people-{night}", cache_policy=NO_CACHE, persist_result=False)
@@ -98,10 +100,13 @@ def people(responder: Responder, night: str) -> list[str]:
     """The people's steps of the morning after ``night``."""
     from demo.script import HUMAN_STEPS
 
+    from tasks.events import emit_incident_events
+
     logger = get_run_logger()
     done = []
     for step in [s for s in HUMAN_STEPS if s.night.isoformat() == night]:
-        outcome = take_step(responder, step)
+        outcome, changes = take_step(responder, step)
+        emit_incident_events(responder.fleet.config.name, changes)
         logger.info("%s %s: %s", step.when.isoformat(timespec="minutes"), step.actor, outcome)
         done.append(outcome)
     return done

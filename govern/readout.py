@@ -29,6 +29,8 @@ class HistoryLine(Record):
     findings: dict[str, int]
     """Findings by severity, most severe first, severities without findings left out."""
     checks: tuple[str, ...]
+    quarantined: bool = False
+    """The night's batch was quarantined by the response (bad data): it does not count as the model's history."""
 
     @classmethod
     def of(cls, result: ModelNightResult) -> HistoryLine:
@@ -68,7 +70,7 @@ def history_table(lines: list[HistoryLine]) -> str:
     rows = [
         [
             line.night,
-            line.status,
+            f"{line.status} (quarantined)" if line.quarantined else line.status,
             line.model_version or "-",
             line.sla_metric or "-",
             "-"

@@ -80,3 +80,13 @@ def test_evidence_export_checks_offline(world: dict[str, Any], tmp_path: Path) -
     subprocess.run(["sha256sum", "-c", "SHA256SUMS"], cwd=folder, check=True, capture_output=True)
     checked = subprocess.run(["python3", "verify_evidence.py"], cwd=folder, capture_output=True, text=True)
     assert checked.returncode == 0, checked.stdout + checked.stderr
+
+
+def test_history_marks_a_quarantined_night(world: dict[str, Any]) -> None:
+    night(world, NIGHTS[0], {"loan": result("loan", NIGHTS[0], finding(*CRITICAL))})
+    night(world, NIGHTS[1])
+    shown = govern(world, "history", "loan", "--json")
+    assert shown.exit_code == 0, shown.output
+    lines = {line["night"]: line for line in json.loads(shown.output)}
+    assert lines[NIGHTS[0]]["quarantined"] is True and lines[NIGHTS[1]]["quarantined"] is False
+    assert "findings (quarantined)" in govern(world, "history", "loan").output
