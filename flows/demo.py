@@ -99,7 +99,6 @@ def take_step(responder: Responder, step: Any) -> tuple[str, list[Any]]:
 def people(responder: Responder, night: str) -> list[str]:
     """The people's steps of the morning after ``night``."""
     from demo.script import HUMAN_STEPS
-
     from tasks.events import emit_incident_events
 
     logger = get_run_logger()
