@@ -1,0 +1,113 @@
+"""Hand-made nights for the report tests: a healthy one, and one with findings of every kind (a critical
+expectation, drift on a feature named like a script, an impact ratio under the four-fifths line with a group
+too small to show, an API client that stands out, the SLA breached)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from govern.config import ModelConfig
+from govern.results import AppliedRule, Evidence, FairnessReport, GroupFairness, ModelNightResult
+from govern.rulebook import Severity
+from tests import evidence_factory as ef
+from tests.fleet_factory import model_config
+from tests.respond.world import finding
+
+SCRIPT = "<script>alert(1)</script>"
+NIGHT = "2026-10-18"
+
+RULES = (
+    AppliedRule(section="performance", name="metric", value="roc_auc", source="default"),
+    AppliedRule(section="performance", name="minimum", value=0.75, source="models/loan.yaml"),
+    AppliedRule(section="fairness", name="min_impact_ratio", value=0.8, source="us_four_fifths"),
+    AppliedRule(section="fairness", name="min_group_size", value=50, source="us_four_fifths"),
+    AppliedRule(section="segments", name="max_share_increase", value=0.06, source="default"),
+    AppliedRule(section="segments", name="max_positive_rate_ratio", value=2.7, source="default"),
+)
+
+
+def config(**overrides: Any) -> ModelConfig:
+    """The model's config: protected attribute ``gender``, id ``id``, API client column ``client``."""
+    data = model_config("loan", feed="loan_applications", description="Approves consumer loans.")
+    data["columns"]["api_client"] = "client"
+    data.update(overrides)
+    return ModelConfig.model_validate(data)
+
+
+def race_fairness() -> FairnessReport:
+    """Three groups of race: a (most favoured), b under the four-fifths line, c too small to judge."""
+    groups = (
+        GroupFairness(attribute="race", group="a", n=500, selection_rate=0.80, impact_ratio=1.0),
+        GroupFairness(attribute="race", group="b", n=400, selection_rate=0.56, impact_ratio=0.70),
+        GroupFairness(attribute="race", group="c", n=12, selection_rate=0.10, impact_ratio=0.125, sufficient=False),
+    )
+    report = ef.fairness(ef.attribute(name="race", impact=0.70), has_labels=False)
+    return report.model_copy(update={"groups": groups, "min_group_size": 50})
+
+
+def healthy(night: str = NIGHT, *, estimated: float = 0.84, realized: float | None = None) -> ModelNightResult:
+    metrics = [ef.metric(value=estimated, batch_night=night)]
+    if realized is not None:
+        metrics.append(ef.metric(value=realized, kind="realized", batch_night="2026-10-10"))
+    return ModelNightResult(
+        model="loan",
+        night=night,
+        status="healthy",
+        business_unit="lending",
+        risk_tier="high",
+        owner="ada@example.com",
+        evidence=Evidence(
+            model_version="2",
+            rows=1000,
+            validation=ef.validation(),
+            performance=ef.performance(*metrics),
+            drift=ef.drift(ef.column(name="income", js=0.02), ef.column(name="region", js=0.01, kind="categorical")),
+            fairness=ef.fairness(ef.attribute(name="gender", impact=0.95), has_labels=False),
+            segments=(ef.segment(name="steady"),),
+        ),
+        rules=RULES,
+    )
+
+
+def with_findings(night: str = NIGHT) -> ModelNightResult:
+    """Bad data on the income column, the SLA breached, drift on SCRIPT, race under the line, a client."""
+    return ModelNightResult(
+        model="loan",
+        night=night,
+        status="findings",
+        business_unit="lending",
+        risk_tier="high",
+        owner="ada@example.com",
+        evidence=Evidence(
+            model_version="2",
+            rows=1000,
+            validation=ef.validation(
+                ef.expectation(column="income", critical=True, unexpected_fraction=0.25, observed=0.25),
+                ef.expectation(column="gender", unexpected_fraction=0.02, observed=7),
+            ),
+            performance=ef.performance(
+                ef.metric(value=0.70, batch_night=night),
+                ef.metric(value=0.72, kind="realized", batch_night="2026-10-10"),
+            ),
+            drift=ef.drift(
+                ef.column(name="age", js=0.02),
+                ef.column(name=SCRIPT, js=0.30),
+                ef.column(name="income", js=0.15),
+                multivariate=ef.reconstruction(value=1.2),
+            ),
+            fairness=race_fairness(),
+            segments=(
+                ef.segment(name="steady", share=0.6, reference_share=0.6),
+                ef.segment(name="orbitpay", share=0.30, reference_share=0.03, positive_rate=0.30),
+            ),
+        ),
+        findings=(
+            finding("data_quality.critical_expectation", "expect_column_values_to_not_be_null(income)", None, None,
+                    "passes", severity=Severity.CRITICAL),
+            finding("performance.estimated_roc_auc", "roc_auc", 0.70, 0.75),
+            finding("drift.feature", SCRIPT, 0.30, 0.1, "<=", message=f"{SCRIPT}: drifted"),
+            finding("fairness.impact_ratio", "race", 0.70, 0.8),
+            finding("segments.positive_rate_ratio", "orbitpay", 6.0, 2.7, "<="),
+        ),
+        rules=RULES,
+    )  # fmt: skip

@@ -1,0 +1,269 @@
+"""The view objects: built from hand-made results, the store's history and a real incident database."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from govern.readout import HistoryLine
+from govern.reports import views
+from govern.respond import human
+from govern.store import ResultsStore
+from tests.reports import nights
+from tests.reports.nights import NIGHT, SCRIPT
+from tests.respond.world import NIGHTS, at_of, finding, make_world, night, result
+
+# ---------------------------------------------------------------------------------------------- from results
+
+
+def test_a_healthy_night_says_ok_and_that_nothing_is_to_be_done() -> None:
+    report = views.owner_report(nights.healthy(), incidents=())
+    assert report.banner.level == "ok" and report.banner.label == "OK"
+    assert report.what_happened.startswith("Every check in force passed on tonight's 1,000 rows")
+    assert report.next_steps == ("Nothing to do: tonight is healthy.",)
+    assert report.findings == () and report.incidents == ()
+
+
+def test_findings_without_an_incident_are_watched_and_the_data_is_blamed() -> None:
+    report = views.owner_report(nights.with_findings(), incidents=())
+    assert report.banner.level == "watch" and report.banner.sev is None
+    assert "the data is at fault" in report.what_happened
+    assert "critical check" in report.how_sure  # the figures rest on bad data
+    assert report.findings[0].severity == "critical"  # worst first
+    assert report.findings[0].meaning.startswith("a Great Expectations expectation marked critical failed")
+
+
+def test_an_incident_live_tonight_puts_its_worst_sev_on_the_banner() -> None:
+    live = [incident(3, "SEV3"), incident(4, "SEV2"), incident(5, "SEV1", status="resolved", fired=False)]
+    report = views.owner_report(nights.with_findings(), incidents=live)
+    assert report.banner.level == "incident" and report.banner.label == "INCIDENT SEV2"
+    assert report.banner.headline.startswith("Incident #4 (open)")
+    assert "It is incident #3 (SEV3, open)." in report.what_happened
+    assert "Acknowledge incident #4 (due 2026-10-19 06:00 UTC): govern incidents ack 4 --by NAME." in report.next_steps
+
+
+def test_the_sla_metric_is_read_with_its_band_and_the_realized_figure() -> None:
+    report = views.owner_report(nights.healthy(realized=0.81))
+    p = report.performance
+    assert p is not None and p.metric == "roc_auc" and p.minimum == 0.75
+    assert p.estimated is not None and (p.estimated.lower, p.estimated.upper) == pytest.approx((0.82, 0.86))
+    assert p.realized is not None and p.realized.batch_night == "2026-10-10"
+    assert "the labels of the batch of 2026-10-10 give 0.810" in report.how_sure
+
+
+def test_the_chart_spans_the_history_puts_realized_figures_on_their_batch_night_and_leaves_quarantine_out() -> None:
+    history = [
+        line("2026-10-14", 0.84),
+        line("2026-10-15", 0.83, realized=(0.80, "2026-10-10")),
+        line("2026-10-16", 0.50, quarantined=True),
+        line("2026-10-17", 0.82),
+        line(NIGHT, 0.10),  # a stale stored copy of tonight: tonight's own result wins
+    ]
+    p = views.owner_report(nights.healthy(), history=history).performance
+    assert p is not None and p.chart is not None
+    assert p.window == ("2026-10-10", NIGHT)  # starts at the first figure, not 30 empty nights back
+    x = p.chart.x_labels
+    estimated, realized = p.chart.series
+    by_night = dict(zip(x, estimated.values, strict=True))
+    assert by_night["2026-10-16"] is None and by_night[NIGHT] == 0.84 and by_night["2026-10-14"] == 0.84
+    assert dict(zip(x, realized.values, strict=True))["2026-10-10"] == 0.80
+    assert p.quarantined_nights == ("2026-10-16",)
+    assert [lim.value for lim in p.chart.limits] == [0.75]
+
+
+def test_drift_is_ranked_worst_first_with_the_drifted_on_top() -> None:
+    d = views.owner_report(nights.with_findings()).drift
+    assert d is not None and [r.column for r in d.features] == [SCRIPT, "income", "age"]
+    assert d.features[0].drifted and d.features[0].score == pytest.approx(0.30 / 0.1)
+    assert d.chart is not None and d.chart.bars[0].flagged and not d.chart.bars[-1].flagged
+    assert d.multivariate_increase == pytest.approx(0.2)
+
+
+def test_a_group_under_the_minimum_size_keeps_its_name_and_loses_its_figures() -> None:
+    (tonight,) = views.owner_report(nights.with_findings()).fairness
+    (race,) = tonight.attributes
+    assert race.breached and tonight.limit == 0.8 and tonight.min_group_size == 50
+    by_group = {g.group: g for g in race.groups}
+    small = by_group["c"]
+    assert small.suppressed and (small.n, small.selection_rate, small.impact_ratio) == (None, None, None)
+    assert by_group["b"].below_line and not by_group["a"].below_line
+    assert race.n_suppressed == 1
+    assert race.chart is not None
+    bars = {b.label: b for b in race.chart.bars}
+    assert bars["c"].value is None and bars["c"].note == "suppressed: fewer than 50 rows"
+    assert race.chart.limit is not None and race.chart.limit.label == "four-fifths line"
+
+
+def test_an_api_client_that_stands_out_comes_first() -> None:
+    clients = views.owner_report(nights.with_findings()).clients
+    assert clients is not None and clients.n_flagged == 1
+    first = clients.rows[0]
+    assert first.client == "orbitpay" and first.flagged
+    assert first.rate_ratio == pytest.approx(6.0) and first.share_increase == pytest.approx(0.27)
+
+
+def test_an_observed_value_is_an_example_only_where_it_reveals_no_personal_data() -> None:
+    report = views.owner_report(nights.with_findings(), config=nights.config())
+    v = report.validation
+    assert v is not None and v.bad_data and v.n_failed == 2
+    by_column = {row.column: row for row in v.failed}
+    assert by_column["income"].example == "0.25" and by_column["income"].rows_affected == 250
+    assert by_column["gender"].example is None  # a protected attribute
+    without_config = views.owner_report(nights.with_findings()).validation
+    assert without_config is not None and all(row.example is None for row in without_config.failed)
+
+
+def test_the_view_is_the_json_document_the_page_was_rendered_from() -> None:
+    document = views.as_dict(views.owner_report(nights.with_findings(), incidents=[incident(3, "SEV2")]))
+    again = json.loads(json.dumps(document))
+    assert again["banner"] == {"level": "incident", "sev": "SEV2", "headline": document["banner"]["headline"]}
+    assert again["drift"]["features"][0]["column"] == SCRIPT
+
+
+@pytest.mark.parametrize(
+    ("check", "meaning"),
+    [
+        ("performance.estimated_roc_auc", "NannyML's estimate"),
+        ("performance.realized_mae_drop", "the realized metric fell too far"),
+        ("fairness.impact_ratio", "adverse impact"),
+        ("no.such_check", ""),
+    ],
+)
+def test_every_check_is_explained_in_the_rulebook_s_words(check: str, meaning: str) -> None:
+    assert views.check_meaning(check).startswith(meaning)
+
+
+# ---------------------------------------------------------------------------------------------- from the database
+
+
+@pytest.fixture(scope="module")
+def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
+    """Three healthy nights; then credit's version 2 fails (rolled back to 1) and hiring breaks the
+    four-fifths line two nights running (no safe version); hiring's owner acknowledges in between."""
+    generator = make_world(tmp_path_factory.mktemp("reports"))
+    w = next(generator)
+    for each in NIGHTS[:3]:
+        night(w, each)
+    w["registry"].set_alias("credit", "champion", "2")
+    bad = result(
+        "credit",
+        NIGHTS[3],
+        finding("performance.estimated_roc_auc", "roc_auc", 0.66, 0.78),
+        finding("performance.version_regression", "version 2 vs 1", 0.18, 0.05, "<="),
+        version="2",
+    )
+    unfair = finding("fairness.impact_ratio", "race", 0.6, 0.8)
+    night(w, NIGHTS[3], {"credit": bad, "hiring": result("hiring", NIGHTS[3], unfair)})
+    with w["db"].session() as session:
+        (hiring,) = views.incident_views(session, model="hiring", night=NIGHTS[3])
+    human.acknowledge(w["responder"], hiring.id, by="Ada", at=at_of(NIGHTS[3], hour=9))
+    night(w, NIGHTS[4], {"hiring": result("hiring", NIGHTS[4], unfair)})
+    yield w
+    next(generator, None)
+
+
+def test_a_rolled_back_version_shows_its_incidents_contained_and_the_rollback_done(world: dict[str, Any]) -> None:
+    with world["db"].session() as session:
+        found = views.incident_views(session, model="credit", night=NIGHTS[3])
+        before = views.incident_views(session, model="credit", night=NIGHTS[2])
+    assert before == ()  # nothing yet the night before
+    assert {i.check for i in found} == {"performance.estimated_roc_auc", "performance.version_regression"}
+    assert all(i.fired_tonight and i.status == "contained" for i in found)
+    rollbacks = [a for i in found for a in i.actions if a.kind == "rollback"]
+    assert [(a.status, a.from_version) for a in rollbacks] == [("done", "2")]
+    assert rollbacks[0].summary == "roll credit back from version 2 to version 1"
+
+
+def test_an_incident_is_shown_as_it_stood_when_the_night_was_responded_to(world: dict[str, Any]) -> None:
+    with world["db"].session() as session:
+        (first,) = views.incident_views(session, model="hiring", night=NIGHTS[3])
+        (second,) = views.incident_views(session, model="hiring", night=NIGHTS[4])
+        (now,) = views.incident_views(session, model="hiring", night=NIGHTS[3], as_of=dt.datetime.now(dt.UTC))
+    assert (first.status, first.acknowledged_by) == ("open", None)
+    assert (second.status, second.acknowledged_by, second.ack_due) == ("acknowledged", "Ada", None)
+    assert now.status == "acknowledged"  # asked for the present, it says the present
+    assert first.recommendation is not None and "human review" in first.recommendation
+
+
+def test_a_healthy_model_of_a_troubled_fleet_reads_ok_from_the_store(world: dict[str, Any]) -> None:
+    with world["db"].session() as session:
+        report = views.owner_report_from_store(world["store"], "healthy", NIGHTS[4], session=session)
+    assert report.banner.level == "ok" and report.incidents == ()
+
+
+def test_the_owner_report_from_the_store_carries_the_incident_and_what_to_do(world: dict[str, Any]) -> None:
+    with world["db"].session() as session:
+        report = views.owner_report_from_store(world["store"], "hiring", NIGHTS[3], session=session)
+    assert report.banner.level == "incident" and report.banner.sev is not None
+    assert report.incidents is not None and report.incidents[0].fired_tonight
+    assert any(step.startswith("Acknowledge incident #") for step in report.next_steps)
+    assert any("human review" in step for step in report.next_steps)
+
+
+def test_history_lines_mark_the_quarantined_nights(tmp_path: Path) -> None:
+    store = ResultsStore(tmp_path)
+    for each in ("2026-10-16", "2026-10-17", NIGHT):
+        store.write_result(nights.healthy(each))
+    lines = views.history_lines(store, "loan", NIGHT, quarantined={"2026-10-17"})
+    assert [(h.night, h.quarantined) for h in lines] == [
+        ("2026-10-16", False),
+        ("2026-10-17", True),
+        (NIGHT, False),
+    ]
+    assert views.history_lines(store, "loan", NIGHT, nights=2)[0].night == "2026-10-17"
+
+
+# ---------------------------------------------------------------------------------------------- helpers
+
+
+def line(
+    night: str, estimated: float, *, realized: tuple[float, str] | None = None, quarantined: bool = False
+) -> HistoryLine:
+    return HistoryLine(
+        night=night,
+        status="healthy",
+        model_version="2",
+        sla_metric="roc_auc",
+        estimated=estimated,
+        estimated_lower=estimated - 0.02,
+        estimated_upper=estimated + 0.02,
+        realized=realized[0] if realized else None,
+        realized_batch_night=realized[1] if realized else None,
+        findings={},
+        checks=(),
+        quarantined=quarantined,
+    )
+
+
+def incident(number: int, sev: str, *, status: str = "open", fired: bool = True) -> views.IncidentView:
+    return views.IncidentView(
+        id=number,
+        sev=sev,
+        status=status,
+        type="fairness",
+        title=f"loan: incident {number}",
+        check="fairness.impact_ratio",
+        subject="race",
+        model="loan",
+        feed=None,
+        first_night=NIGHT,
+        last_night=NIGHT,
+        nights_open=1,
+        fired_tonight=fired,
+        contact="Ada <ada@example.com> (owner)",
+        ack_due="2026-10-19 06:00 UTC" if status == "open" else None,
+        rto_due=None,
+        report_due=None,
+        acknowledged_by=None,
+        resolved_by=None,
+        resolution_note=None,
+        recommendation=None,
+        time_to_detect_hours=2.0,
+        time_to_contain_hours=None,
+        actions=(),
+    )
