@@ -519,8 +519,12 @@ def _quarantined_nights(fleet_path: Path, model: str) -> set[str]:
     url = fleet.incident_db
     if url.startswith("sqlite:///") and not Path(url.removeprefix("sqlite:///")).is_file():
         return set()
-    with open_database(url) as db, db.session() as session:
-        return quarantined_nights(session, model)
+    try:  # a read: never migrates, and a database that cannot answer leaves the history unmarked
+        with open_database(url, upgrade=False) as db, db.session() as session:
+            return quarantined_nights(session, model)
+    except GovernanceError as exc:
+        typer.secho(f"warning: quarantined nights not marked: {exc}", fg=typer.colors.YELLOW, err=True)
+        return set()
 
 
 @app.command("show")

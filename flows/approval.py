@@ -118,9 +118,15 @@ def _decide(loaded: Fleet, incident: int, answer: ApprovalInput, action_ids: lis
     from tasks.respond import read_secret
 
     at = dt.datetime.now(dt.UTC).replace(microsecond=0)
+    from govern.errors import ContainmentError
+
     with contextlib.closing(open_responder(loaded, secret=read_secret)) as responder:
-        report = human.approve(responder, incident, by=answer.by, at=at, reject=not answer.approve, note=answer.note,
-                               action_ids=action_ids)  # fmt: skip
+        try:
+            report = human.approve(responder, incident, by=answer.by, at=at, reject=not answer.approve,
+                                   note=answer.note, action_ids=action_ids)  # fmt: skip
+        except ContainmentError as exc:  # decided meanwhile (govern incidents approve): the answer is moot
+            get_run_logger().info("incident %s: nothing left to decide: %s", incident, exc)
+            return {"incident": incident, "decision": None, "actions": []}
     emit_incident_events(loaded.config.name, report.changes)
     return {
         "incident": incident,

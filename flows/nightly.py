@@ -154,7 +154,12 @@ def _govern(ctx: RunContext, night: str, models: list[str] | None, responder: Re
             raise GovernanceError("the incident database could not be opened")
         ctx.disabled_feeds = responder.disabled_feeds()
     except (GovernanceError, OSError, ValueError) as exc:  # fail closed: the feeds as last exported stay refused
-        ctx.disabled_feeds = {**read_disabled_feeds(ctx.fleet.state_dir), **ctx.disabled_feeds}
+        try:
+            ctx.disabled_feeds = {**read_disabled_feeds(ctx.fleet.state_dir), **ctx.disabled_feeds}
+        except GovernanceError as unreadable:  # not even the export: every feed is refused, saying why
+            why = f"the feeds' state cannot be read (database: {exc}; export: {unreadable})"
+            feeds = {m.feed for m in ctx.fleet.models.values() if m.feed}
+            ctx.disabled_feeds = {feed: (why, "0000-00-00") for feed in feeds}
         get_run_logger().error("the feeds' state is read from their last export (%s): %s", len(ctx.disabled_feeds), exc)
     run = RunInfo(
         flow_run_id=str(flow_run.get_id() or ""),

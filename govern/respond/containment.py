@@ -360,8 +360,20 @@ def disabled_feeds(session: Session) -> dict[str, tuple[str, str]]:
     """Every disabled feed: the sentence a refused result carries, and the first night refused (the night of
     the day it was disabled, UTC: the nights whose runs come after it; a rerun of an earlier night, such as the
     one whose bad data disabled it, is still judged)."""
-    rows = session.scalars(select(Feed).where(Feed.status == "disabled"))
-    return {row.name: (feed_refusal(row), row.since.astimezone(dt.UTC).date().isoformat()) for row in rows}
+    out = {}
+    for row in session.scalars(select(Feed).where(Feed.status == "disabled")):
+        # disabled by a playbook: from the night after the one whose data disabled it (whatever the time zone);
+        # by a person: from the night of the day they did it
+        action = session.scalars(
+            select(Action).where(Action.kind == "disable_feed",
+                                 Action.feed == row.name, Action.status == "done", Action.done_at == row.since)
+        ).first()  # fmt: skip
+        if action is not None and action.night is not None:
+            first = (dt.date.fromisoformat(action.night) + dt.timedelta(days=1)).isoformat()
+        else:
+            first = row.since.astimezone(dt.UTC).date().isoformat()
+        out[row.name] = (feed_refusal(row), first)
+    return out
 
 
 def feed_refusal(row: Feed) -> str:
@@ -435,11 +447,16 @@ def export_feeds(session: Session, state_dir: Path) -> Path:
 
 def read_disabled_feeds(state_dir: Path) -> dict[str, tuple[str, str]]:
     """The disabled feeds as last exported; none when the file does not exist (no feed was ever disabled)."""
+    path = feeds_path(state_dir)
     try:
-        document = json.loads(feeds_path(state_dir).read_text(encoding="utf-8"))
+        document = json.loads(path.read_text(encoding="utf-8"))
+        return {name: (str(v["why"]), str(v["from_night"])) for name, v in document["disabled"].items()}
     except FileNotFoundError:
         return {}
-    return {name: (str(v["why"]), str(v["from_night"])) for name, v in document["disabled"].items()}
+    except (ValueError, KeyError, TypeError, AttributeError) as exc:
+        raise ContainmentError(
+            f"{path}: must be the disabled feeds govern wrote; got an unreadable file ({exc})"
+        ) from exc
 
 
 def rollbacks_within(session: Session, model: str, *, at: dt.datetime, days: int) -> Sequence[Action]:

@@ -174,31 +174,23 @@ def rollback(
     alias = config.registry.serving_alias
     serving = registry.version_by_alias(config.registry.name, alias).version
     report = ResponseReport(night="", at=at)
-    with responder.db.session() as session:
+    with responder.db.session() as session:  # read only: no lock is held while the registry is asked below
         target, why = versions.safe_version(session, config.registry.name, serving, to_version)
-        _command(
-            session,
-            "rollback",
-            by=by,
-            at=at,
-            subject=f"model:{model}",
-            model=model,
-            alias=alias,
-            serving=serving,
-            to=to_version,
-            dry_run=dry_run,
-        )
+    command = {"model": model, "alias": alias, "serving": serving, "to": to_version, "dry_run": dry_run}
+    plan = None
+    try:
         if target is None:
             raise ContainmentError(f"model {model!r}: no version to roll back to: {why}")
-        if dry_run:
-            plan = versions.plan_rollback(
-                responder.db,
-                registry,
-                registry_name=config.registry.name,
-                alias=alias,
-                from_version=serving,
-                to_version=target.version,
-            )
+        if dry_run:  # the same checks as the rollback's, the target's artifacts re-hashed included
+            plan = versions.plan_rollback(responder.db, registry, registry_name=config.registry.name, alias=alias,
+                                          from_version=serving, to_version=target.version)  # fmt: skip
+    except ContainmentError as exc:  # refused: the refusal is on the record too
+        with responder.db.session() as session:
+            _command(session, "rollback", by=by, at=at, subject=f"model:{model}", **command, refused=str(exc))
+        raise
+    with responder.db.session() as session:
+        _command(session, "rollback", by=by, at=at, subject=f"model:{model}", **command)
+        if plan is not None:
             report.actions.append(
                 {
                     "kind": "rollback",
@@ -211,6 +203,7 @@ def rollback(
                 }
             )
             return report
+        assert target is not None
         stamp = at.strftime("%Y%m%dT%H%M%SZ")
         item = containment.Plan(
             "rollback",

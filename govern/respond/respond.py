@@ -127,6 +127,7 @@ class Responder:
         self.channel_problems = list(channel_problems)
         self._deliver = deliver
         self._sleep = sleep
+        self._serving: str | None = None  # the model being taken in: its alias's version, read before its transaction
 
     @property
     def policy(self) -> ResponsePolicy:
@@ -161,8 +162,7 @@ class Responder:
         the escalation flow (or ``govern incidents escalate``) runs every few minutes, so a SEV1's half-hour
         window is not checked only once a night."""
         report = ResponseReport(night="", at=at, problems=list(self.channel_problems))
-        self._reconcile(report, at)
-        self.carry_out_approved(report, at)
+        self.carry_out_approved(report, at)  # (half-done rollbacks are reconciled by the nightly run only)
         self._guarded(
             report, "escalation", lambda s: report.changes.extend(incidents.escalate_due(s, self.policy, at=at))
         )
@@ -186,7 +186,7 @@ class Responder:
         """``work`` in one transaction, with the notifications of the changes it made queued in the same
         transaction (an outbox: a change is never committed without them); a failure is ``what``'s error in the
         report, its changes dropped from it (they were rolled back), never raised."""
-        mark = len(report.changes)
+        mark, actions, problems = len(report.changes), len(report.actions), len(report.problems)
         try:
             with self.db.session() as session:
                 out = work(session)
@@ -196,7 +196,7 @@ class Responder:
         except (GovernanceError, OSError) as exc:
             log.warning("response: %s failed: %s", what, exc)
             report.errors[what] = f"{type(exc).__name__}: {exc}"
-            del report.changes[mark:]
+            del report.changes[mark:], report.actions[actions:], report.problems[problems:]
             return None
 
     def _reconcile(self, report: ResponseReport, at: dt.datetime) -> None:
@@ -301,8 +301,11 @@ class Responder:
         next taken in), then, in one transaction, the judgement's audit entry, the incidents, the containment
         plans and the mark. Rollbacks are carried out after that transaction, each in its own."""
         name = night.result.model
-        with self.db.session() as session:
-            clean, why = self._clean(session, night)
+        clean_why = self._guarded(report, name, lambda s: self._clean(s, night), queue=False)
+        if clean_why is None:
+            return  # the database went away: taken in again on the next run
+        clean, why = clean_why
+        self._serving = self._serving_version(night, report)  # read before any transaction: no lock held
         mirrors = self._guarded(report, f"{name} (version record)",
                                 lambda s: self._record_versions(s, night, clean, at, report))  # fmt: skip
         for registry_name, version, tags in mirrors or []:  # the registry's tags, after the commit: no lock held
@@ -327,6 +330,28 @@ class Responder:
         report: ResponseReport,
         mark: bool = True,
     ) -> list[int]:
+        result = night.result
+        # without its version record (the registry could not answer), the night is only partly taken in: its
+        # incidents (idempotent), not its judgement's entry nor its clean nights, which the retake will add once
+        if mark:
+            self._audit_judged(session, night, at)
+        rollbacks = self._incidents_of_night(session, night, signals, clean, at, report)
+        if not mark:
+            return rollbacks
+        for incident in incidents.active(session, model=result.model):
+            if incident.key not in {s.key for s in signals} and self._judged(result, incident):
+                report.changes.extend(incidents.clean_night(session, self.policy, incident, result.night, at=at))
+        digest = judgement_digest(result)
+        row = session.scalars(
+            select(ResponseMark).where(ResponseMark.model == result.model, ResponseMark.night == result.night)
+        ).first()
+        if row is None:
+            session.add(ResponseMark(model=result.model, night=result.night, result_sha256=digest, at=at))
+        else:
+            row.result_sha256, row.at = digest, at
+        return rollbacks
+
+    def _audit_judged(self, session: Session, night: ModelNight, at: dt.datetime) -> None:
         result, model = night.result, night.model
         audit.append(
             session,
@@ -346,32 +371,40 @@ class Responder:
                 "findings": sorted(f"{f.check}|{f.subject}" for f in result.findings),
             },
         )
+
+    def _incidents_of_night(
+        self,
+        session: Session,
+        night: ModelNight,
+        signals: list[Signal],
+        clean: tuple[bool, str],
+        at: dt.datetime,
+        report: ResponseReport,
+    ) -> list[int]:
+        """Open, update or reopen the night's incidents and start their playbooks; the rollbacks to carry out."""
+        model = night.model
         rollbacks: list[int] = []
-        fired: set[str] = set()
         for signal in signals:
             incident, changes = incidents.take_in(
                 session, self.policy, self.fleet.config.name, signal, [model] if model else [], at=at
             )
             report.changes.extend(changes)
-            fired.add(signal.key)
             if incident.status in ("contained", "resolved"):
                 continue
             if changes or incident.recommendation is None:
                 rollbacks += self._contain(session, incident, signal, model, clean[0], clean[1], at, report)
-        for incident in incidents.active(session, model=result.model):
-            if incident.key not in fired and self._judged(result, incident):
-                report.changes.extend(incidents.clean_night(session, self.policy, incident, result.night, at=at))
-        if not mark:  # the version record failed: the night is taken in again next time (all of this is idempotent)
-            return rollbacks
-        digest = judgement_digest(result)
-        row = session.scalars(
-            select(ResponseMark).where(ResponseMark.model == result.model, ResponseMark.night == result.night)
-        ).first()
-        if row is None:
-            session.add(ResponseMark(model=result.model, night=result.night, result_sha256=digest, at=at))
-        else:
-            row.result_sha256, row.at = digest, at
         return rollbacks
+
+    def _serving_version(self, night: ModelNight, report: ResponseReport) -> str | None:
+        """The version the model's serving alias names now (None: no registry entry, or it cannot answer)."""
+        model = night.model
+        if self.registry is None or model is None or model.registry is None:
+            return None
+        try:
+            return self.registry.version_by_alias(model.registry.name, model.registry.serving_alias).version
+        except RegistryError as exc:
+            report.problems.append(f"{model.name}: the serving alias could not be read: {exc}")
+            return None
 
     def _clean(self, session: Session, night: ModelNight) -> tuple[bool, str]:
         """Is the model's data clean tonight: no critical expectation failed and no API client's traffic was
@@ -532,13 +565,7 @@ class Responder:
                 if change is not None:
                     report.changes.append(change)
                 return True
-        try:
-            serving = self.registry.version_by_alias(
-                str(item.params["registry_name"]), str(item.params["alias"])
-            ).version
-        except RegistryError as exc:  # proposed anyway: carrying it out fails and is retried, and says why
-            report.problems.append(f"{item.model}: the serving alias could not be read: {exc}")
-            serving = str(faulty)
+        serving = self._serving or str(faulty)  # read before the transaction; unknown: proposed, and retried
         if faulty is not None and serving != faulty:
             change = incidents.contain(
                 session,
@@ -612,13 +639,14 @@ class Responder:
             if change is not None:
                 report.changes.append(change)
 
-    def _feed_signal(self, session: Session, signal: Signal, at: dt.datetime, report: ResponseReport) -> None:
+    def _feed_signal(self, session: Session, signal: Signal, at: dt.datetime, report: ResponseReport) -> bool:
         models = [self.fleet.models[m] for m in signal.models if m in self.fleet.models]
         incident, changes = incidents.take_in(session, self.policy, self.fleet.config.name, signal, models, at=at)
         report.changes.extend(changes)
-        if incident.status in ("contained", "resolved") or not changes:
-            return
-        self._contain(session, incident, signal, models[0] if models else None, False, "the feed failed", at, report)
+        if incident.status not in ("contained", "resolved") and changes:
+            self._contain(session, incident, signal, models[0] if models else None, False, "the feed failed", at,
+                          report)  # fmt: skip
+        return True
 
     # ------------------------------------------------------------------ rollbacks
 
@@ -699,14 +727,15 @@ class Responder:
     ) -> None:
         outcome = action.outcome or "refused"
         if "actual_sha256" in action.params:  # the target's artifacts no longer match their recorded SHA-256
+            models = [self.fleet.models[incident.model]] if incident.model in self.fleet.models else []
             change = incidents.set_sev(session, incident, Sev.SEV1, at=at, why=f"rollback refused: {outcome}",
-                                       policy=self.policy)  # fmt: skip
+                                       policy=self.policy, models=models)  # fmt: skip
             if change is not None:
                 report.changes.append(change)
             text = (
                 f"rollback refused: {outcome}. Find out who changed the artifact before any version is served from it"
             )
-        elif "passed governance" in outcome:
+        elif action.params.get("refusal") == "no_safe_version":
             text = containment.no_safe_version_advice(incident)
         else:
             text = f"rollback refused: {outcome}"
@@ -783,9 +812,19 @@ class Responder:
         give_up = at - dt.timedelta(days=book.give_up_after_days)
 
         def pending(session: Session) -> list[tuple[int, str, notify.Message, bool]]:
+            """Claim the messages to send (``sending``), so that a run at the same time (the sweep, a person's
+            command) does not send them too; a claim older than 15 minutes was a process that died."""
+            stale_claim = at - dt.timedelta(minutes=15)
             rows = session.scalars(
-                select(Notification).where(Notification.status.in_(("pending", "failed"))).order_by(Notification.id)
-            )
+                select(Notification)
+                .where(
+                    Notification.status.in_(("pending", "failed"))
+                    | ((Notification.status == "sending") & (Notification.last_attempt_at <= stale_claim))
+                )
+                .order_by(Notification.id)
+            ).all()
+            for row in rows:
+                row.status, row.last_attempt_at = "sending", at
             return [
                 (row.id, row.channel,
                  notify.Message(title=row.title, body=row.body, payload=row.payload, recipients=tuple(row.recipients)),
@@ -825,11 +864,11 @@ class Responder:
                 row.last_error = f"not delivered within {self.policy.notifications.give_up_after_days} days: abandoned"
             elif row.channel not in {c.name for c in self.channels}:
                 why = next((p for p in self.channel_problems if p.startswith(f"channel {row.channel}:")), None)
-                row.last_error = why or f"channel {row.channel} is not configured"
+                row.status, row.last_error = "pending", why or f"channel {row.channel} is not configured"
                 report.notifications["pending"] += 1
                 return
             else:
-                row.last_error = "not tried: the channel failed earlier in this run"
+                row.status, row.last_error = "pending", "not tried: the channel failed earlier in this run"
                 report.notifications["pending"] += 1
                 return
         else:

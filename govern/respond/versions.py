@@ -606,7 +606,7 @@ class _Rollback:
             tried = {"to_version": exc.version, "expected_sha256": exc.expected, "actual_sha256": exc.actual}
             return self.close(view, "refused", str(exc), params=tried, checksum_mismatch=True)
         except NoSafeVersion as exc:
-            return self.close(view, "refused", str(exc), no_safe_version=True)
+            return self.close(view, "refused", str(exc), params={"refusal": "no_safe_version"}, no_safe_version=True)
         except ContainmentError as exc:
             return self.close(view, "refused", str(exc))
         params: dict[str, Any] = {

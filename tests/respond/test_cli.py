@@ -90,3 +90,18 @@ def test_history_marks_a_quarantined_night(world: dict[str, Any]) -> None:
     lines = {line["night"]: line for line in json.loads(shown.output)}
     assert lines[NIGHTS[0]]["quarantined"] is True and lines[NIGHTS[1]]["quarantined"] is False
     assert "findings (quarantined)" in govern(world, "history", "loan").output
+
+
+def test_a_refused_rollback_is_on_the_record(world: dict[str, Any]) -> None:
+    import pytest
+
+    from govern.errors import ContainmentError
+    from govern.respond import human
+    from tests.respond.world import at_of
+
+    night(world, NIGHTS[0])
+    with pytest.raises(ContainmentError, match="no version to roll back to"):  # no other version ever passed
+        human.rollback(world["responder"], "hiring", by="Sofia Novak", at=at_of(NIGHTS[0], 9))
+    with world["db"].session() as session:
+        (entry,) = session.scalars(select(AuditEntry).where(AuditEntry.kind == "command.rollback")).all()
+        assert entry.actor == "Sofia Novak" and "refused" in entry.payload and "recorded_at" in entry.payload

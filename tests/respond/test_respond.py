@@ -82,6 +82,12 @@ def test_a_feed_failing_for_three_models_is_one_incident_that_disables_the_feed(
         assert {f.model for f in incidents.findings(session, feed.id)} == {"bureau_a", "bureau_b", "bureau_c"}
         assert session.get(Feed, "bureau").status == "disabled"
         assert len(session.scalars(select(QuarantinedBatch)).all()) == 3
+        from govern.respond.db import ResponseMark
+
+        marked = session.scalars(select(ResponseMark.model).where(ResponseMark.night == NIGHTS[0])).all()
+        assert {"bureau_a", "bureau_b", "bureau_c"} <= set(marked)  # the feed's models are taken in, once
+        judged = session.scalars(select(AuditEntry).where(AuditEntry.kind == "night.judged")).all()
+        assert len(judged) == len(world["fleet"].models)
     # the next night, the pipeline refuses the feed: a refused result opens nothing
     refused = {
         f"bureau_{x}": ModelNightResult(
