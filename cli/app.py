@@ -320,11 +320,10 @@ def _run_backfill(
 def _print_incidents(fleet: Path) -> None:
     """The incidents the run left, one line each (``govern incidents list`` for more)."""
     from govern.config import load_fleet
-    from govern.registry import InMemoryRegistry
     from govern.respond import incidents
     from govern.respond.respond import open_responder
 
-    responder = open_responder(load_fleet(fleet, strict=False), registry=InMemoryRegistry(), environ={})
+    responder = open_responder(load_fleet(fleet, strict=False), use_registry=False, environ={})
     try:
         with responder.db.session() as session:
             rows = incidents.listing(session)

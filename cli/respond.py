@@ -6,7 +6,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -57,27 +57,30 @@ def _at(value: str | None) -> dt.datetime:
 def _responder(fleet_path: Path, *, registry: bool = False) -> Iterator[Any]:
     """The fleet's responder for one command (the registry only for commands that need it)."""
     from govern.config import load_fleet
-    from govern.registry import InMemoryRegistry
     from govern.respond.respond import open_responder
 
     fleet = load_fleet(fleet_path, strict=False)
-    responder = open_responder(fleet, registry=None if registry else InMemoryRegistry(), secret=_secret_reader())
-    if not registry:
-        responder.registry = None
+    responder = open_responder(fleet, use_registry=registry, secret=_read_secret)
     try:
         yield responder
     finally:
         responder.close()
 
 
-def _secret_reader() -> Any:
-    def read(name: str) -> str:
-        from prefect.blocks.system import Secret  # only when a channel names a Secret block: prefect is slow to import
+def _act(fleet: Path, at: str | None, do: Callable[[Any, dt.datetime], Any], *, registry: bool = False) -> Any:
+    """One person's command: ``do(responder, when)`` on the fleet's responder, its report printed."""
+    when = _at(at)
+    with _responder(fleet, registry=registry) as responder:
+        report = do(responder, when)
+        _report(report, responder)
+    return report
 
-        block: Any = Secret.load(name)
-        return str(block.get())
 
-    return read
+def _read_secret(name: str) -> str:
+    """A Prefect Secret block's value; Prefect is imported only when a channel names such a block."""
+    from tasks.respond import read_secret
+
+    return read_secret(name)
 
 
 def _report(report: Any, responder: Any) -> None:
@@ -210,9 +213,7 @@ def incidents_ack(
     """Acknowledge an incident: its escalation stops; the incident stays open until contained or resolved."""
     from govern.respond import human
 
-    when = _at(at)
-    with _responder(fleet) as responder:
-        _report(human.acknowledge(responder, incident_id, by=by, at=when, note=note), responder)
+    _act(fleet, at, lambda r, when: human.acknowledge(r, incident_id, by=by, at=when, note=note))
 
 
 @incidents_app.command("resolve")
@@ -226,9 +227,7 @@ def incidents_resolve(
     """Resolve an incident (a feed's incident only once the feed is re-enabled)."""
     from govern.respond import human
 
-    when = _at(at)
-    with _responder(fleet) as responder:
-        _report(human.resolve(responder, incident_id, by=by, note=note, at=when), responder)
+    _act(fleet, at, lambda r, when: human.resolve(r, incident_id, by=by, note=note, at=when))
 
 
 @incidents_app.command("approve")
@@ -242,9 +241,7 @@ def incidents_approve(
     """Approve the containment actions that wait for a person, and carry them out now."""
     from govern.respond import human
 
-    when = _at(at)
-    with _responder(fleet, registry=True) as responder:
-        _report(human.approve(responder, incident_id, by=by, at=when, note=note), responder)
+    _act(fleet, at, lambda r, when: human.approve(r, incident_id, by=by, at=when, note=note), registry=True)
 
 
 @incidents_app.command("reject")
@@ -258,18 +255,14 @@ def incidents_reject(
     """Reject the containment actions that wait for a person: nothing is done, and it is recorded."""
     from govern.respond import human
 
-    when = _at(at)
-    with _responder(fleet) as responder:
-        _report(human.approve(responder, incident_id, by=by, at=when, reject=True, note=note), responder)
+    _act(fleet, at, lambda r, when: human.approve(r, incident_id, by=by, at=when, reject=True, note=note))
 
 
 @incidents_app.command("escalate")
 def incidents_escalate(at: str | None = AtOption, fleet: Path = FleetOption) -> None:
     """Escalate the incidents not acknowledged within their window, deliver queued notifications and carry out
     approved actions, now (what the escalate-incidents deployment runs every ten minutes; for cron)."""
-    when = _at(at)
-    with _responder(fleet, registry=True) as responder:
-        _report(responder.sweep(at=when), responder)
+    _act(fleet, at, lambda r, when: r.sweep(at=when), registry=True)
 
 
 # ---------------------------------------------------------------------------------------------- rollback, feeds
@@ -288,10 +281,12 @@ def rollback(
     quarantined or never passed governance, and only when its artifacts' checksum matches the recorded one."""
     from govern.respond import human
 
-    when = _at(at)
-    with _responder(fleet, registry=True) as responder:
-        report = human.rollback(responder, model, by=by, at=when, to_version=to, dry_run=dry_run, incident_id=incident)
-        _report(report, responder)
+    report = _act(
+        fleet,
+        at,
+        lambda r, when: human.rollback(r, model, by=by, at=when, to_version=to, dry_run=dry_run, incident_id=incident),
+        registry=True,
+    )
     if report.errors or any(a["status"] in ("refused", "failed") for a in report.actions):
         raise typer.Exit(1)
 
@@ -299,9 +294,7 @@ def rollback(
 def _feed(feed: str, enabled: bool, by: str, reason: str, at: str | None, fleet: Path) -> None:
     from govern.respond import human
 
-    when = _at(at)
-    with _responder(fleet) as responder:
-        _report(human.set_feed(responder, feed, enabled=enabled, by=by, reason=reason, at=when), responder)
+    _act(fleet, at, lambda r, when: human.set_feed(r, feed, enabled=enabled, by=by, reason=reason, at=when))
 
 
 @feed_app.command("disable")

@@ -340,19 +340,26 @@ def performance_check(kind: str, metric: str, *, drop: bool = False) -> str:
     return f"performance.{kind}_{metric}{'_drop' if drop else ''}"
 
 
-def known_check(check: str) -> bool:
-    """Whether ``check`` is an id of the catalogue (performance ids with any metric of govern.metrics)."""
+def check_spec(check: str) -> CheckSpec | None:
+    """The catalogue's entry of a check id (a performance id with any metric of govern.metrics stands for its
+    ``<metric>`` entry); None for an id outside the catalogue."""
     from govern.metrics import METRICS
 
-    fixed = {c.id for c in CHECKS if "<metric>" not in c.id}
-    if check in fixed:
-        return True
-    return any(
-        check == performance_check(kind, metric, drop=drop)
-        for metric in METRICS
-        for kind in ("estimated", "realized")
-        for drop in (False, True)
-    )
+    for spec in CHECKS:
+        if spec.id == check:
+            return spec
+    for metric in METRICS:
+        for kind in ("estimated", "realized"):
+            for drop in (False, True):
+                if check == performance_check(kind, metric, drop=drop):
+                    template = performance_check(kind, "<metric>", drop=drop)
+                    return next(spec for spec in CHECKS if spec.id == template)
+    return None
+
+
+def known_check(check: str) -> bool:
+    """Whether ``check`` is an id of the catalogue (performance ids with any metric of govern.metrics)."""
+    return check_spec(check) is not None
 
 
 # ---------------------------------------------------------------------------------------------- documentation

@@ -36,7 +36,7 @@ from govern.results import (
     ModelNightResult,
     SegmentStats,
 )
-from govern.rulebook import CHECKS, FOUR_FIFTHS
+from govern.rulebook import FOUR_FIFTHS, check_spec
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
@@ -95,19 +95,9 @@ class FindingView:
 
 
 def check_meaning(check: str) -> str:
-    """The catalogue's description of a check id (performance ids carry the SLA metric in place of
-    ``<metric>``)."""
-    for spec in CHECKS:
-        if spec.id == check:
-            return spec.description
-    for spec in CHECKS:
-        if "<metric>" in spec.id:
-            head, tail = spec.id.split("<metric>")
-            if check.startswith(head) and check.endswith(tail) and len(check) > len(head) + len(tail):
-                middle = check[len(head) : len(check) - len(tail)]
-                if not (tail == "" and middle.endswith("_drop")):
-                    return spec.description
-    return ""
+    """The catalogue's description of a check id ("" for one outside it, e.g. a feed's incident)."""
+    spec = check_spec(check)
+    return spec.description if spec is not None else ""
 
 
 # ---------------------------------------------------------------------------------------------- incidents

@@ -16,7 +16,6 @@ from sqlalchemy.orm import Session
 from govern.errors import ContainmentError, GovernanceError
 from govern.respond import audit, containment, incidents, versions
 from govern.respond.db import Action, Feed, Incident
-from govern.respond.incidents import Change
 from govern.respond.respond import Responder, ResponseReport
 
 
@@ -43,21 +42,18 @@ def _command(session: Session, name: str, *, by: str, at: dt.datetime, subject: 
     )
 
 
+def _on_incident(session: Session, name: str, incident: Incident, *, by: str, at: dt.datetime, **payload: Any) -> None:
+    """A command on an incident: its audit entry, naming the incident's model and feed."""
+    _command(session, name, by=by, at=at, subject=f"incident:{incident.id}", model=incident.model, feed=incident.feed,
+             **payload)  # fmt: skip
+
+
 def acknowledge(responder: Responder, incident_id: int, *, by: str, at: dt.datetime, note: str = "") -> ResponseReport:
     by = _name(by)
     report = ResponseReport(night="", at=at)
     with responder.db.session() as session:
         incident = incidents.get(session, incident_id)
-        _command(
-            session,
-            "ack",
-            by=by,
-            at=at,
-            subject=f"incident:{incident_id}",
-            model=incident.model,
-            feed=incident.feed,
-            note=note,
-        )
+        _on_incident(session, "ack", incident, by=by, at=at, note=note)
         report.changes.append(incidents.acknowledge(session, incident, by=by, at=at, note=note))
         responder.queue(session, report.changes, at)
     return _done(responder, report, at)
@@ -70,16 +66,7 @@ def resolve(responder: Responder, incident_id: int, *, by: str, note: str, at: d
     report = ResponseReport(night="", at=at)
     with responder.db.session() as session:
         incident = incidents.get(session, incident_id)
-        _command(
-            session,
-            "resolve",
-            by=by,
-            at=at,
-            subject=f"incident:{incident_id}",
-            model=incident.model,
-            feed=incident.feed,
-            note=note,
-        )
+        _on_incident(session, "resolve", incident, by=by, at=at, note=note)
         if incident.feed and incident.model is None:
             feed = session.get(Feed, incident.feed)
             if feed is not None and feed.status == "disabled":
@@ -117,17 +104,8 @@ def approve(
         waiting = [a for a in awaiting(session, incident_id) if action_ids is None or a.id in action_ids]
         if not waiting:
             raise ContainmentError(f"incident {incident_id} must have an action awaiting approval; it has none")
-        _command(
-            session,
-            "reject" if reject else "approve",
-            by=by,
-            at=at,
-            subject=f"incident:{incident_id}",
-            model=incident.model,
-            feed=incident.feed,
-            actions=[a.id for a in waiting],
-            note=note,
-        )
+        _on_incident(session, "reject" if reject else "approve", incident, by=by, at=at,
+                     actions=[a.id for a in waiting], note=note)  # fmt: skip
         for action in waiting:
             if reject:
                 containment.reject(session, action, by=by, at=at, note=note or "rejected")
@@ -278,10 +256,6 @@ def _done(responder: Responder, report: ResponseReport, at: dt.datetime) -> Resp
     responder.notify(report, at)
     responder.export_state(report)
     return report
-
-
-def changes_of(report: ResponseReport) -> list[Change]:
-    return report.changes
 
 
 def incident_document(session: Session, incident: Incident) -> dict[str, Any]:

@@ -29,7 +29,7 @@ from govern.errors import GovernanceError, RegistryError, ResultError
 from govern.registry import ModelRegistry
 from govern.respond import audit, containment, incidents, notify, versions
 from govern.respond.database import Database
-from govern.respond.db import Action, Incident, IncidentEvent, Notification, ResponseMark
+from govern.respond.db import Action, Incident, Notification, ResponseMark
 from govern.respond.incidents import GOVERN, Change
 from govern.respond.notify import Delivery
 from govern.respond.policy import ResponsePolicy, Sev
@@ -426,7 +426,7 @@ class Responder:
 
     def _judged(self, result: ModelNightResult, incident: Incident) -> bool:
         """Was the incident's check judged in ``result`` (so that its not firing means something)?"""
-        if result.status == "error" or result.evidence.missing_batch or getattr(result.evidence, "feed_disabled", None):
+        if result.status == "error" or result.evidence.missing_batch or result.evidence.feed_disabled:
             return False
         section = incident.check.split(".", 1)[0]
         if any(n.section == section for n in result.not_judged):
@@ -960,26 +960,24 @@ def message_of(incident: Incident, change: Change) -> notify.Message:
     )
 
 
-def events_of(session: Session, incident_id: int) -> list[IncidentEvent]:
-    return incidents.events(session, incident_id)
-
-
 def open_responder(
     fleet: Fleet,
     *,
     registry: ModelRegistry | None = None,
+    use_registry: bool = True,
     environ: Mapping[str, str] | None = None,
     secret: Callable[[str], str] | None = None,
     lock_timeout: float = 10.0,
 ) -> Responder:
     """The fleet's responder: its incident database (migrated to the current schema), its results store, the
-    registry (default: the fleet's MLflow registry), and the notification channels of its response policy,
-    their URLs read from ``environ`` (default: the process environment) or Prefect Secret blocks (``secret``)."""
+    registry (default: the fleet's MLflow registry; none with ``use_registry=False``, for commands that never
+    touch it), and the notification channels of its response policy, their URLs read from ``environ`` (default:
+    the process environment) or Prefect Secret blocks (``secret``)."""
     import os
 
     from govern.respond.database import open_database
 
-    if registry is None:
+    if registry is None and use_registry:
         from govern.registry import MlflowRegistry
 
         registry = MlflowRegistry.for_fleet(fleet)

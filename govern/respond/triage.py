@@ -12,7 +12,7 @@ every finding of those models that night; they open no incident of their own.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from govern.config import ModelConfig
@@ -252,11 +252,3 @@ def _feed_signal(policy: ResponsePolicy, feed: str, failing: Sequence[ModelNight
         evidence=tuple(_evidence(n, f) for n in failing for f in n.result.findings),
         models=models,
     )
-
-
-def models_of(signals: Sequence[Signal]) -> Mapping[str, list[Signal]]:
-    out: dict[str, list[Signal]] = defaultdict(list)
-    for signal in signals:
-        for model in signal.models:
-            out[model].append(signal)
-    return out

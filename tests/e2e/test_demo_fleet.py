@@ -446,4 +446,7 @@ def test_a_second_run_of_the_same_night_changes_nothing(demo: DemoRun) -> None:
     assert _registry(demo).version_by_alias("credit_default_pd", "champion").version == "2"
     with open_database(f"sqlite:///{demo.root / '.state' / 'governance.db'}") as db, db.session() as session:
         judged = session.scalars(select(AuditEntry).where(AuditEntry.kind == "night.judged")).all()
-        assert judged  # the rerun's judgement is the one already recorded: no second night.judged entry for it
+        credit = [
+            e for e in judged if '"model":"credit_default_pd"' in e.payload and '"night":"2026-10-16"' in e.payload
+        ]
+        assert len(credit) == 1  # the rerun judged the same: no second night.judged entry for it
