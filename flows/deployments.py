@@ -134,9 +134,30 @@ def serve_fleet(fleet_path: str | Path) -> None:
     a backfill and a night never compete for the same cores and result files; a run scheduled meanwhile waits."""
     from prefect import serve
 
+    served = deployments(fleet_path)
     try:
-        serve(*deployments(fleet_path), limit=1, print_starting_message=False)
+        serve(*served, limit=1, print_starting_message=False)
     except SystemExit as exc:
         # Prefect's SIGTERM handler pauses the deployments, then calls sys.exit(0): that is a normal stop
         if exc.code not in (0, None):
             raise
+    finally:
+        _pause([d.full_name for d in served])
+
+
+def _pause(names: list[str]) -> None:
+    """Pause the deployments by name, whatever Prefect's own shutdown managed (it skips them when a served run
+    is in flight as the signal comes): no scheduled run waits for a process that is gone."""
+    import httpx
+    from prefect import get_client
+    from prefect.exceptions import ObjectNotFound
+
+    try:
+        with get_client(sync_client=True) as client:
+            for name in names:
+                try:
+                    client.pause_deployment(client.read_deployment_by_name(name).id)
+                except ObjectNotFound:
+                    continue
+    except (httpx.HTTPError, OSError) as exc:  # the server went first: nothing to pause against
+        print(f"could not pause the deployments: {type(exc).__name__}: {exc}")
