@@ -101,6 +101,28 @@ class ResultsStore:
             self.fs.makedirs(path.rsplit("/", 1)[0], exist_ok=True)
             self.fs.pipe_file(path, payload)
 
+    # ------------------------------------------------------------------ pages
+    def page_location(self, relative: str) -> str:
+        """Where a page (``relative`` to the root, one of the layout's page paths) is, for people and links."""
+        return f"{self.root.rstrip('/')}/{_checked_page(relative)}"
+
+    def write_page(self, relative: str, content: str | bytes) -> str:
+        """Write a rendered page (HTML, Markdown, PDF, or the JSON it was rendered from), atomically, and
+        only when it changed. Pages are derived from the results, so they are replaced, not versioned."""
+        path = self._join(_checked_page(relative))
+        payload = content.encode("utf-8") if isinstance(content, str) else content
+        if not (self.fs.isfile(path) and self.fs.cat_file(path) == payload):
+            self._write(path, payload)
+        return self.page_location(relative)
+
+    def read_page(self, relative: str) -> bytes | None:
+        """A page written before, or None when there is none."""
+        path = self._join(_checked_page(relative))
+        return bytes(self.fs.cat_file(path)) if self.fs.isfile(path) else None
+
+    def has_page(self, relative: str) -> bool:
+        return bool(self.fs.isfile(self._join(_checked_page(relative))))
+
     # ------------------------------------------------------------------ reading
     def read_result(self, night: str, model: str) -> ModelNightResult:
         return self._read(ModelNightResult, self._result_path(night, model), f"model {model!r} on {night}")
@@ -185,6 +207,22 @@ class ResultsStore:
         current_path = self._result_path(night, model) if model else self._fleet_path(night)
         current = self.fs.cat_file(current_path) if self.fs.isfile(current_path) else None
         return [v for v in self.versions(night, model) if current is None or v.to_json().encode() != current]
+
+
+_PAGE = re.compile(
+    r"(\d{4}-\d{2}-\d{2}/(reports/[A-Za-z0-9][A-Za-z0-9_.-]*|index)\.(html|md|json)"
+    r"|cards/[A-Za-z0-9][A-Za-z0-9_.-]*(/[A-Za-z0-9][A-Za-z0-9_.-]*)?\.(html|md|json)"
+    r"|board/\d{4}-\d{2}\.(html|pdf|json))"
+)
+
+
+def _checked_page(relative: str) -> str:
+    if not _PAGE.fullmatch(relative) or ".." in relative:
+        raise ResultError(
+            "a page must be one of <night>/reports/<model>.html|md|json, <night>/index.html|json, "
+            f"cards/<model>[/<version>].html|md|json or board/<YYYY-MM>.html|pdf|json; got {relative!r} instead"
+        )
+    return relative
 
 
 def _checked_night(night: str) -> str:
