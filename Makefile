@@ -7,7 +7,18 @@ STAMP := $(VENV)/.installed-stamp
 
 .PHONY: demo test lint bench schemas clean
 
+# The system packages the pages need: headless Chromium (the board summary's PDF, and the tests that open every
+# page in a browser), poppler-utils (the tests render the PDF to images) and a font. Installed with apt-get
+# when missing (as root, or through sudo); elsewhere the set-up says what to install and goes on.
+SYSTEM_PACKAGES := chromium poppler-utils fonts-dejavu-core
+
 $(STAMP): pyproject.toml
+	@if command -v chromium >/dev/null && command -v pdftoppm >/dev/null; then :; \
+	elif command -v apt-get >/dev/null && [ "$$(id -u)" = 0 ]; then \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(SYSTEM_PACKAGES) >/dev/null; \
+	elif command -v apt-get >/dev/null && command -v sudo >/dev/null && sudo -n true 2>/dev/null; then \
+	  sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(SYSTEM_PACKAGES) >/dev/null; \
+	else echo "set-up: install $(SYSTEM_PACKAGES) (or set GOVERN_CHROMIUM to a Chromium or Chrome binary) for the PDF and the page tests"; fi
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -e ".[test]"

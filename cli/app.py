@@ -14,6 +14,7 @@ from typing import Any
 import typer
 
 from cli.onboarding import models_app
+from cli.report import report_app
 from cli.respond import audit_log_app, evidence, feed_app, incidents_app, rollback
 from govern.errors import GovernanceError
 from govern.rulebook import FOUR_FIFTHS, Severity
@@ -36,6 +37,7 @@ app.add_typer(models_app, name="models")
 app.add_typer(incidents_app, name="incidents")
 app.add_typer(feed_app, name="feed")
 app.add_typer(audit_log_app, name="audit-log")
+app.add_typer(report_app, name="report")
 app.command("rollback")(rollback)
 app.command("evidence")(evidence)
 

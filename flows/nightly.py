@@ -36,6 +36,7 @@ from govern.night import govern_night
 from govern.pipeline import ModelInputs, RunContext, StageFailure, error_result, stage_error
 from govern.respond.respond import Responder
 from govern.results import FleetSummary, ModelNightResult, RunInfo
+from tasks.pages import publish_pages
 from tasks.record import publish_fleet_summary, publish_model_findings
 from tasks.respond import respond_night
 from tasks.stages import assess_model, load_inputs
@@ -176,6 +177,10 @@ def _govern(ctx: RunContext, night: str, models: list[str] | None, responder: Re
             get_run_logger().error("the response to %s failed (retried on the next run): %s", night, state.message)
         else:
             _request_approvals(ctx.fleet, state.result())
+    pages = publish_pages(cast(RunContext, quote(ctx)), cast(Responder, quote(responder)) if responder else None,
+                          night, models, return_state=True)  # fmt: skip
+    if not pages.is_completed():
+        get_run_logger().error("the pages of %s were not written (the results are): %s", night, pages.message)
     return summary
 
 

@@ -29,13 +29,13 @@ def findings_key(night: str, model: str) -> str:
     return f"governance-{night}-{model.replace('_', '-')}"
 
 
-def _link(location: str) -> str:
+def markdown_link(location: str) -> str:
     """A markdown link to a result: a URI as it is, a local path as a ``file://`` URI."""
     target = location if "://" in location else Path(location).as_uri()
-    return f"[{_cell(location)}]({target.replace(' ', '%20').replace(')', '%29')})"
+    return f"[{markdown_cell(location)}]({target.replace(' ', '%20').replace(')', '%29')})"
 
 
-def _cell(text: object) -> str:
+def markdown_cell(text: object) -> str:
     """``text`` as one markdown table cell: on one line, its pipes and markup characters escaped."""
     flat = " ".join(str(text).split())
     for char in "\\|*_`<>[]":
@@ -48,20 +48,23 @@ def findings_markdown(result: ModelNightResult, location: str) -> str:
     finding, the most severe first (severity, check, subject, message)."""
     findings = sorted(result.findings, key=lambda f: -f.severity.rank)
     lines = [
-        f"# {_cell(result.model)} on {result.night}: {result.status}",
+        f"# {markdown_cell(result.model)} on {result.night}: {result.status}",
         "",
         f"{len(findings)} findings, worst **{result.max_severity}**, blamed on the {result.fault}; "
-        f"serving version {_cell(result.model_version or 'unknown')}.",
+        f"serving version {markdown_cell(result.model_version or 'unknown')}.",
         "",
-        f"Result: {_link(location)}",
+        f"Result: {markdown_link(location)}",
         "",
         "| severity | check | subject | message |",
         "|---|---|---|---|",
-        *(f"| {f.severity} | {_cell(f.check)} | {_cell(f.subject)} | {_cell(f.message)} |" for f in findings),
+        *(
+            f"| {f.severity} | {markdown_cell(f.check)} | {markdown_cell(f.subject)} | {markdown_cell(f.message)} |"
+            for f in findings
+        ),
     ]
     if result.errors:
         lines += ["", "Stages that could not run:", ""]
-        lines += [f"- {_cell(e.stage)}: {_cell(e.message)}" for e in result.errors]
+        lines += [f"- {markdown_cell(e.stage)}: {markdown_cell(e.message)}" for e in result.errors]
     return "\n".join(lines) + "\n"
 
 

@@ -20,6 +20,7 @@ import pytest
 from demo import DEMO_NIGHTS as DEMO_DATES
 from demo import FEED_INCIDENTS, INCIDENTS
 from govern.store import ResultsStore
+from tests.e2e.conftest import DemoRun
 
 pytestmark = pytest.mark.e2e
 GOVERN = str(Path(sys.executable).parent / "govern")
@@ -29,56 +30,6 @@ INCIDENT_MODELS = {incident.model for incident in INCIDENTS}
 DEMO_NIGHTS = [night.isoformat() for night in DEMO_DATES]
 FEED_FAILURES = {(model, night.isoformat()) for i in FEED_INCIDENTS for model in i.models for night in i.nights}
 FEED_MODELS = {model for model, _ in FEED_FAILURES}
-
-
-class DemoRun:
-    def __init__(self, root: Path, summaries: list[dict[str, Any]], changed_files: tuple[Path, ...]) -> None:
-        self.root = root
-        self.changed_files = changed_files
-        self.fleet_path = root / "configs" / "fleet.yaml"
-        self.runs = root / "runs"
-        self.summaries = summaries
-
-    def result(self, night: str, model: str) -> dict[str, Any]:
-        return json.loads((self.runs / night / "models" / f"{model}.json").read_text())
-
-    def fleet(self, night: str) -> dict[str, Any]:
-        return json.loads((self.runs / night / "fleet.json").read_text())
-
-    def findings(self, model: str, section: str | None = None) -> list[tuple[str, dict[str, Any]]]:
-        """(night, finding) over all nights, optionally only one policy section's checks."""
-        found = []
-        for night in DEMO_NIGHTS:
-            for finding in self.result(night, model)["findings"]:
-                if section is None or finding["check"].startswith(section + "."):
-                    found.append((night, finding))
-        return found
-
-
-def run_the_month(fleet_path: Path) -> list[dict[str, Any]]:
-    """The demo's month as ``govern demo --run`` runs it, in one flow run: each night served (scored by the
-    version the serving alias names then), governed and responded to, then the people's steps of the next
-    morning; whatever the response does to the alias shows in the next nights' batches."""
-    from flows.demo import demo_month
-
-    # return_state: a night with a model in error ends Failed; its summaries are still the data (and asserted)
-    state = demo_month(fleet=str(fleet_path), return_state=True)
-    return list(state.result(raise_on_failure=False))
-
-
-@pytest.fixture(scope="session")
-def demo(tmp_path_factory: pytest.TempPathFactory) -> DemoRun:
-    from demo import build_demo
-
-    root = tmp_path_factory.mktemp("demo")
-    shutil.copytree(ROOT / "configs", root / "configs")
-    shutil.copytree(ROOT / "expectations", root / "expectations")
-    fleet_path = root / "configs" / "fleet.yaml"
-    built = build_demo(fleet_path)
-    summaries = run_the_month(fleet_path)
-    # the incident database as the month left it, for the response's tests (later tests rerun nights)
-    shutil.copy(root / ".state" / "governance.db", root / "governance-after-the-month.db")
-    return DemoRun(root, summaries, built.changed_files)
 
 
 def test_the_committed_configs_and_suites_are_what_the_generator_writes(demo: DemoRun) -> None:

@@ -1,0 +1,153 @@
+"""The night's pages: every model's owner report, every model's card and the fleet overview, written under
+the results store at their documented paths (``govern.store``), each beside the JSON it was rendered from.
+
+Pages are derived from the stored results and the incident database, so writing them never changes either,
+and a rerun of the night rewrites only the pages whose content changed. One model's page that cannot be built
+is that page's error, reported in ``Published.errors`` with the model and the reason: the other models' pages,
+and the overview, are still written.
+
+Each model's history (the last 30 nights) is read once and shared by its owner report, its card and the
+overview's sparkline: reading is most of the cost of rendering a night.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from govern.errors import GovernanceError
+from govern.readout import HistoryLine
+from govern.reports.views import as_dict, history_lines, incident_views, owner_report
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+    from govern.config import Fleet
+    from govern.registry import ModelRegistry
+    from govern.store import ResultsStore
+
+
+@dataclass(frozen=True)
+class PageError:
+    page: str
+    """owner report, model card or fleet overview"""
+    model: str | None
+    message: str
+
+    def __str__(self) -> str:
+        about = f"{self.model}: " if self.model else ""
+        return f"{about}its {self.page} was not written: {self.message}"
+
+
+@dataclass
+class Published:
+    """What a publication wrote (locations, in order) and what it could not (``errors``)."""
+
+    night: str
+    pages: list[str] = field(default_factory=list)
+    errors: list[PageError] = field(default_factory=list)
+    seconds: float = 0.0
+
+    def location(self, suffix: str) -> str | None:
+        """The first page written whose location ends with ``suffix`` (e.g. ``"/index.html"``)."""
+        return next((p for p in self.pages if p.endswith(suffix)), None)
+
+
+def page_json(view: Any) -> str:
+    """The JSON a page was rendered from (its view), as written beside it."""
+    return json.dumps(as_dict(view), indent=2, sort_keys=True, default=str) + "\n"
+
+
+def publish_owner_report(store: ResultsStore, report: Any) -> list[str]:
+    """Write one owner report as ``<night>/reports/<model>.html``, ``.md`` and ``.json``."""
+    from govern.reports.render import render_owner_report
+
+    base = f"{report.night}/reports/{report.model}"
+    return [
+        store.write_page(f"{base}.html", render_owner_report(report, "html")),
+        store.write_page(f"{base}.md", render_owner_report(report, "md")),
+        store.write_page(f"{base}.json", page_json(report)),
+    ]
+
+
+def read_histories(
+    store: ResultsStore, models: Sequence[str], night: str, *, session: Session | None = None
+) -> tuple[dict[str, list[HistoryLine]], dict[str, set[str]]]:
+    """Each model's history over the 30 nights ending with ``night`` (quarantined nights marked), and the
+    quarantined nights of each model (from the incident database, when there is one)."""
+    quarantined: dict[str, set[str]] = {}
+    if session is not None:
+        from govern.respond.containment import quarantined_nights
+
+        quarantined = {m: quarantined_nights(session, m) for m in models}
+    histories = {m: history_lines(store, m, night, quarantined=quarantined.get(m, ()), unreadable=[]) for m in models}
+    return histories, quarantined
+
+
+def publish_night(
+    fleet: Fleet,
+    night: str,
+    *,
+    store: ResultsStore,
+    session: Session | None = None,
+    registry: ModelRegistry | None = None,
+    models: Sequence[str] | None = None,
+    owner: bool = True,
+    cards: bool = True,
+    overview: bool = True,
+) -> Published:
+    """Write the night's pages: the owner report (``owner``) and the card (``cards``) of every model (of
+    ``models``, default the fleet's) with a result that night, and the fleet overview (``overview``, always of
+    the whole fleet). ``session``: the incident database (None: the pages say incidents were not read); ``registry``:
+    the model registry the cards read versions from (None: the cards say so)."""
+    started = time.perf_counter()
+    published = Published(night=night)
+    chosen = list(models) if models is not None else sorted(fleet.models)
+    unknown = [m for m in chosen if m not in fleet.models]
+    if unknown:
+        raise GovernanceError(f"the models to report on must be in the fleet; got {', '.join(unknown)}, which are not")
+    stored = set(store.models(night))
+    with_result = [m for m in chosen if m in stored]
+    everyone = sorted(fleet.models) if overview else with_result
+    histories, quarantined = read_histories(store, everyone, night, session=session)
+
+    for model in with_result if owner else ():
+        try:
+            result = store.read_result(night, model)
+            report = owner_report(
+                result,
+                history=histories[model],
+                incidents=incident_views(session, model=model, night=night) if session is not None else None,
+                config=fleet.models[model],
+                quarantined=night in quarantined.get(model, set()),
+            )
+            published.pages += publish_owner_report(store, report)
+        except Exception as exc:  # one model's page never stops the others'
+            published.errors.append(PageError("owner report", model, _reason(exc)))
+    for model in with_result if cards else ():
+        try:
+            from govern.reports.card import model_card, publish_card
+
+            card = model_card(
+                fleet, model, night, store=store, registry=registry, session=session, history=histories[model]
+            )
+            published.pages += publish_card(store, card)
+        except Exception as exc:
+            published.errors.append(PageError("model card", model, _reason(exc)))
+    if overview:
+        try:
+            from govern.reports.fleet import fleet_overview, publish_fleet_overview
+
+            view = fleet_overview(fleet, night, store=store, session=session, histories=histories)
+            published.pages += publish_fleet_overview(store, view)
+        except Exception as exc:
+            published.errors.append(PageError("fleet overview", None, _reason(exc)))
+    published.seconds = time.perf_counter() - started
+    return published
+
+
+def _reason(exc: Exception) -> str:
+    return str(exc) if isinstance(exc, GovernanceError) else f"{type(exc).__name__}: {exc}"
