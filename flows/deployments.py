@@ -13,6 +13,9 @@ Two ways to run them:
 
 The fleet's ``concurrency`` applies either way: the flow sizes its task runner from the fleet it loads.
 
+``monthly-board-summary/<fleet>`` writes the board's risk report of the previous month on the first of each
+month (``flows.monthly.MONTHLY_CRON``, in the fleet's time zone).
+
 A third deployment, ``approve-containment/<fleet>`` (no schedule), is how an action that waits for a person is
 approved in the Prefect UI: the nightly run starts one (``flows.approval.request_approval``), and it suspends
 until someone answers its form. Suspending needs the deployment: the resumed run is started again by whatever
@@ -53,13 +56,14 @@ class Scheduled:
 
 
 def deployments(fleet_path: str | Path) -> list[RunnerDeployment]:
-    """The fleet's deployments, built from its file: ``nightly`` scheduled, ``backfill`` and
-    ``approve-containment`` not."""
+    """The fleet's deployments, built from its file: ``nightly``, ``escalate-incidents`` and
+    ``monthly-board-summary`` scheduled, ``backfill`` and ``approve-containment`` not."""
     from prefect.schedules import Cron
     from prefect.types.entrypoint import EntrypointType
 
     from flows.approval import approve_containment
     from flows.escalation import ESCALATION_CRON, escalate
+    from flows.monthly import MONTHLY_CRON, monthly
     from flows.nightly import backfill, nightly
 
     fleet_file = Path(fleet_path).resolve()
@@ -104,6 +108,16 @@ def deployments(fleet_path: str | Path) -> list[RunnerDeployment]:
             entrypoint_type=where,
             description=f"Escalate the overdue incidents of fleet {config.name!r}, deliver queued notifications, "
             f"carry out approved actions ({ESCALATION_CRON!r}). Fleet file: {fleet_file}",
+        ),
+        # the board's monthly risk report, once the month's last night has run
+        monthly.to_deployment(
+            name=config.name,
+            schedule=Cron(MONTHLY_CRON, timezone=config.timezone, slug="monthly"),
+            parameters=parameters,
+            tags=tags,
+            entrypoint_type=where,
+            description=f"The board summary of fleet {config.name!r} for the previous month ({MONTHLY_CRON!r}, "
+            f"{config.timezone}): board/<YYYY-MM>.html, .json and .pdf. Fleet file: {fleet_file}",
         ),
     ]
     return cast("list[RunnerDeployment]", built)  # to_deployment is async-dispatched: synchronous here

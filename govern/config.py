@@ -5,6 +5,8 @@ Layout on disk (paths in ``fleet.yaml`` are relative to the folder that holds it
     configs/fleet.yaml            -> FleetConfig
     configs/models/<model>.yaml   -> ModelConfig, one per model
     configs/policies/<name>.yaml  -> PolicyConfig, named rule sets a model refers to
+                                     (but incident_response.yaml and risk_appetite.yaml, see the fleet's
+                                     incident_response and risk_appetite)
 
 Every model is ``extra="forbid"``: an unknown key is an error. Errors name the file, the field path and what
 was expected. Code downstream trusts these objects and never re-checks them.
@@ -43,6 +45,7 @@ from govern.errors import ConfigError
 from govern.rulebook import Severity
 
 if TYPE_CHECKING:
+    from govern.reports.appetite import RiskAppetite
     from govern.respond.policy import ResponsePolicy
 
 __all__ = ["Severity"]  # re-exported: config and results speak of severities
@@ -353,6 +356,11 @@ class FleetConfig(_Strict):
         description="the response policy (SEV matrix, windows, playbooks, channels): policies_dir/<name>.yaml; "
         "built-in defaults when the file does not exist",
     )
+    risk_appetite: Name = Field(
+        "risk_appetite",
+        description="the board's risk appetite (per dimension and risk tier) the monthly board summary judges "
+        "against: policies_dir/<name>.yaml; built-in defaults when the file does not exist",
+    )
     timezone: str = Field(
         "UTC", description="IANA time zone of the schedule and of the default night (yesterday there): Europe/Paris"
     )
@@ -548,6 +556,17 @@ class Fleet:
     """Each model's rules in force, merged once at load."""
     response: ResponsePolicy | None = field(default=None, repr=False)
     """The response policy (``policies_dir/<incident_response>.yaml``, or its defaults)."""
+
+    appetite: RiskAppetite | None = field(default=None, repr=False)
+    """The board's risk appetite (``policies_dir/<risk_appetite>.yaml``, or its defaults)."""
+
+    @property
+    def risk_appetite(self) -> RiskAppetite:
+        if self.appetite is None:
+            from govern.reports.appetite import RiskAppetite
+
+            return RiskAppetite()
+        return self.appetite
 
     @property
     def response_policy(self) -> ResponsePolicy:
@@ -796,6 +815,15 @@ def load_fleet(path: str | Path, *, strict: bool = True) -> Fleet:
             response = parse(ResponsePolicy, file, defaults={"name": file.stem})
         except ConfigError as exc:
             policy_errors.append(str(exc))
+    appetite = None
+    for file in [f for f in policy_files if f.stem == config.risk_appetite]:
+        from govern.reports.appetite import RiskAppetite
+
+        policy_files.remove(file)  # the board's appetite is not a rule policy either
+        try:
+            appetite = parse(RiskAppetite, file, defaults={"name": file.stem})
+        except ConfigError as exc:
+            policy_errors.append(str(exc))
     for file in policy_files:
         try:
             policy: PolicyConfig = parse(PolicyConfig, file)
@@ -865,7 +893,7 @@ def load_fleet(path: str | Path, *, strict: bool = True) -> Fleet:
         raise ConfigError("\n".join(broken.values()))
     if not models and not broken:
         raise ConfigError(f"{path}: the fleet must have at least one model in {models_dir}; got none")
-    return Fleet(path, config, models, policies, files, broken, effective, response)
+    return Fleet(path, config, models, policies, files, broken, effective, response, appetite)
 
 
 def _config_files(folder: Path) -> tuple[list[Path], list[Path]]:

@@ -59,3 +59,37 @@ def test_the_escalation_deployment_runs_every_ten_minutes() -> None:
     (escalation,) = [d for d in deployments("configs/fleet.yaml") if d.full_name.startswith("escalate-incidents/")]
     (schedule,) = escalation.schedules or []
     assert getattr(schedule.schedule, "cron", None) == "*/10 * * * *"
+
+
+def test_the_monthly_board_deployment_runs_on_the_first_of_the_month_in_the_fleets_timezone(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from prefect.client.schemas.schedules import CronSchedule
+
+    from flows.deployments import deployments, describe
+
+    fleet = write_fleet(tmp_path, fleet={"name": "tiny", "timezone": "Europe/Paris"})
+    monkeypatch.chdir(tmp_path)
+    (board,) = [d for d in deployments("configs/fleet.yaml") if d.full_name.startswith("monthly-board-summary/")]
+    assert board.full_name == "monthly-board-summary/tiny"
+    assert board.entrypoint == "flows.monthly.monthly"
+    assert board.parameters == {"fleet": str(fleet.resolve())}  # the month defaults to the previous one
+    assert board.tags == ["fleet:tiny"]
+    (schedule,) = board.schedules or []
+    assert isinstance(schedule.schedule, CronSchedule)
+    assert (schedule.schedule.cron, schedule.schedule.timezone) == ("0 6 1 * *", "Europe/Paris")
+    import datetime as dt
+
+    shown = describe(board, runs=2, now=dt.datetime(2026, 10, 23, 12, 0, tzinfo=dt.UTC))
+    assert [run.isoformat() for run in shown.next_runs] == ["2026-11-01T06:00:00+01:00", "2026-12-01T06:00:00+01:00"]
+
+
+def test_prefect_yaml_declares_the_monthly_board_deployment_as_govern_serve_does() -> None:
+    import yaml
+
+    from flows.monthly import MONTHLY_CRON
+
+    declared = yaml.safe_load((Path(__file__).resolve().parents[1] / "prefect.yaml").read_text())["deployments"]
+    (board,) = [d for d in declared if d["entrypoint"] == "flows/monthly.py:monthly"]
+    assert board["schedules"] == [{"cron": MONTHLY_CRON, "timezone": "UTC", "slug": "monthly"}]
+    assert board["parameters"] == {"fleet": "configs/fleet.yaml"} and board["tags"] == ["fleet:demo"]
