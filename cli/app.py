@@ -316,6 +316,10 @@ def _run_backfill(
         flagged = [f"{m.model}({m.max_severity or m.status})" for m in summary.models if m.status != "healthy"]
         typer.echo(f"{summary.night}: {counts}  {' '.join(flagged)}")
     typer.echo(f"\nresults: {fleet_config.output}/<night>/fleet.json and <night>/models/<model>.json")
+    typer.echo(
+        f"pages:   {fleet_config.output}/<night>/index.html (fleet overview), <night>/reports/<model>.html (owner "
+        f"reports), cards/<model>.html (model cards)" + (f", board/{end:%Y-%m}.html and .pdf" if demo else "")
+    )
     return summaries
 
 

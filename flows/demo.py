@@ -9,6 +9,9 @@
 - **the people** (``demo.script.HUMAN_STEPS``): acknowledge, approve, re-enable a feed, resolve, through the same
   code as the CLI (``govern.respond.human``), dated on the morning after the night. Each step is taken once: a
   step whose effect is already there (a rerun) is skipped.
+
+Each night's pages (owner reports, cards, the overview) are written by the nightly work; after the last night,
+each month run gets its board summary (``flows.monthly``), as the monthly deployment writes it on the 1st.
 """
 
 import contextlib
@@ -21,6 +24,7 @@ from prefect.cache_policies import NO_CACHE
 from prefect.utilities.annotations import quote
 from sqlalchemy import select
 
+from flows.monthly import monthly
 from flows.nightly import (
     DEFAULT_FLEET,
     _final_state,
@@ -132,4 +136,8 @@ def demo_month(fleet: str = DEFAULT_FLEET, start: str | None = None, end: str | 
                 if responder is not None:
                     people(cast(Responder, quote(responder)), night.isoformat())
                 night += dt.timedelta(days=1)
+    for month in sorted({s.night[:7] for s in summaries}):  # then each month's board summary, as on the 1st
+        state = monthly(fleet=fleet, month=month, return_state=True)
+        if not state.is_completed():
+            get_run_logger().error("the board summary of %s was not written: %s", month, state.message)
     return cast(list[dict[str, Any]], _final_state(summaries, [s.to_dict() for s in summaries]))

@@ -173,3 +173,25 @@ def test_the_board_pdf_is_paginated_and_not_blank(demo: DemoRun) -> None:
     images = sorted(prefix.parent.glob("board-pdf-*.png"))
     assert len(images) == pages
     assert all(not_blank(image) > 0.01 for image in images), [not_blank(i) for i in images]
+
+
+def test_govern_report_writes_each_kind_of_page_and_prints_where(demo: DemoRun) -> None:
+    import sys
+
+    govern = str(Path(sys.executable).parent / "govern")
+    fleet = ["--fleet", str(demo.fleet_path)]
+    before = (demo.runs / "2026-10-18" / "reports" / "loan_approval_us.html").read_bytes()
+    commands = {
+        ("owner", "loan_approval_us", "--night", "2026-10-18"): "2026-10-18/reports/loan_approval_us.html",
+        ("fleet", "--night", "2026-10-18"): "2026-10-18/index.html",
+        ("card", "loan_approval_us"): "cards/loan_approval_us.html",
+        ("board", "--month", MONTH, "--no-pdf"): f"board/{MONTH}.html",
+    }
+    for args, page in commands.items():
+        done = subprocess.run([govern, "report", *args, *fleet], capture_output=True, text=True)
+        assert done.returncode == 0, done.stderr
+        assert str(demo.runs / page) in done.stdout.splitlines()
+    # the same night rendered again is the same page: what the owner read that morning
+    assert (demo.runs / "2026-10-18" / "reports" / "loan_approval_us.html").read_bytes() == before
+    wrong = subprocess.run([govern, "report", "owner", "loan_aproval_us", *fleet], capture_output=True, text=True)
+    assert wrong.returncode == 2 and "loan_approval_us" in wrong.stderr and "loan_aproval_us" in wrong.stderr
