@@ -112,6 +112,26 @@ class ModelVersionInfo:
     aliases: tuple[str, ...] = ()
 
 
+@dataclass(frozen=True)
+class RunDetails:
+    """The lineage of one version: the run that produced it, the parameters and metrics logged with that run,
+    where its artifacts came from (``source``) and the version's description. Empty where nothing was logged."""
+
+    name: str
+    version: str
+    run_id: str | None
+    source: str | None
+    """The version's source URI (``models:/m-...``, ``runs:/<run>/model``, a path)."""
+    description: str = ""
+    run_name: str | None = None
+    experiment: str | None = None
+    started: datetime | None = None
+    user: str | None = None
+    params: dict[str, str] = field(default_factory=dict)
+    metrics: dict[str, float] = field(default_factory=dict)
+    """Each metric's latest logged value."""
+
+
 @runtime_checkable
 class ModelRegistry(Protocol):
     """What the pipeline needs from a model registry. Versions are strings of digits ("1", "2", ...)."""
@@ -126,6 +146,10 @@ class ModelRegistry(Protocol):
 
     def load_model(self, name: str, version: str) -> Any:
         """The fitted estimator (scikit-learn pipeline with ``predict`` / ``predict_proba``)."""
+        ...
+
+    def run_details(self, name: str, version: str) -> RunDetails:
+        """The version's lineage: its run, the parameters and metrics logged with it, its source."""
         ...
 
     def set_alias(self, name: str, alias: str, version: str) -> None:
@@ -201,6 +225,8 @@ class _StoredVersion:
     info: ModelVersionInfo
     model: Any
     description: str
+    params: dict[str, str] = field(default_factory=dict)
+    metrics: dict[str, float] = field(default_factory=dict)
 
 
 class InMemoryRegistry:
@@ -255,6 +281,31 @@ class InMemoryRegistry:
     def load_model(self, name: str, version: str) -> Any:
         with self._lock:
             return self._entry(name, version).model
+
+    def run_details(self, name: str, version: str) -> RunDetails:
+        with self._lock:
+            entry = self._entry(name, version)
+            return RunDetails(
+                name=name,
+                version=entry.info.version,
+                run_id=entry.info.run_id,
+                source=f"in-memory:{name}/{entry.info.version}",
+                description=entry.description,
+                run_name=name,
+                started=entry.info.created,
+                params=dict(entry.params),
+                metrics=dict(entry.metrics),
+            )
+
+    def log_run_data(
+        self, name: str, version: str, *, params: dict[str, Any] | None = None, metrics: dict[str, float] | None = None
+    ) -> None:
+        """Record parameters and metrics on the version's run (a test's stand-in for ``mlflow.log_params`` and
+        ``mlflow.log_metrics``; the in-memory registry only)."""
+        with self._lock:
+            entry = self._entry(name, version)
+            entry.params.update({k: str(v) for k, v in (params or {}).items()})
+            entry.metrics.update({k: float(v) for k, v in (metrics or {}).items()})
 
     def set_alias(self, name: str, alias: str, version: str) -> None:
         _check_alias(name, alias)
@@ -620,6 +671,40 @@ class MlflowRegistry:
                         ) from exc
             self._cache[key] = model
             return model
+
+    def run_details(self, name: str, version: str) -> RunDetails:
+        """The version's run as MLflow's tracking store has it; a version without a run (or whose run was
+        deleted) has empty params and metrics, not an error."""
+        from mlflow.exceptions import MlflowException
+
+        version = str(version)
+        with self._asking(f"reading the run of version {version!r} of model {name!r}"):
+            mv = self._model_version(name, version)
+            run, experiment = None, None
+            if mv.run_id:
+                try:
+                    run = self.client.get_run(mv.run_id)
+                    experiment = self.client.get_experiment(run.info.experiment_id)
+                except MlflowException as exc:
+                    if not self._not_found(exc):
+                        raise
+        started = None
+        if run is not None and run.info.start_time is not None:
+            started = datetime.fromtimestamp(run.info.start_time / 1000, tz=UTC)
+        tags = dict(run.data.tags) if run is not None else {}
+        return RunDetails(
+            name=name,
+            version=version,
+            run_id=mv.run_id or None,
+            source=str(mv.source) if mv.source else None,
+            description=mv.description or "",
+            run_name=run.info.run_name if run is not None else None,
+            experiment=experiment.name if experiment is not None else None,
+            started=started,
+            user=tags.get("mlflow.user") or (run.info.user_id if run is not None else None) or None,
+            params={str(k): str(v) for k, v in (run.data.params if run is not None else {}).items()},
+            metrics={str(k): float(v) for k, v in (run.data.metrics if run is not None else {}).items()},
+        )
 
     def set_alias(self, name: str, alias: str, version: str) -> None:
         _check_alias(name, alias)
