@@ -46,6 +46,18 @@ Definitions (reference sample ``x`` of ``n1`` non-null values, current sample ``
   ``drift.min_rows``, 500 by default): the measures are still reported, but a column that small gets no verdict
   (noise alone crosses the limits there: a 1-row batch would flag every column).
 
+* **distribution** (for people, decides nothing): the shares ``r_i`` and ``c_i`` of the bins above, with the
+  bins too small to show merged, so that no bin describes a handful of rows: a bin is shown when each side
+  holds none of its rows or at least ``min_bin_rows`` (``MIN_BIN_ROWS = 10`` by default). Numeric: a bin that
+  breaks the rule, or is empty on both sides, is merged with the neighbour holding fewer rows (both sides
+  counted; the left one on a tie), the one with fewest rows first, until none does; a bin's label names
+  the part of its interval where values lie ("exactly 0", not "up to 0", for the zeros of a non-negative
+  feature merged with the empty bin below them), its ``edges`` the whole interval. Categorical: categories
+  ranked by ``max(r_i, c_i)`` (ties: reference order), the first ``MAX_CATEGORIES = 8`` that keep the rule
+  are shown, the rest merged into one "N other categories" bin; while that bin breaks the rule, the last
+  category shown joins it. ``None`` when fewer than two bins remain (e.g. fewer than ``2 * min_bin_rows``
+  rows on a side): a single bin shows nothing.
+
 Kinds: a numeric dtype (not bool) is "numeric" unless the column is listed as categorical; bool, string,
 category and object dtypes are "categorical". Datetimes are refused (their drift against a past reference is
 always total and says nothing); leave them out with ``columns=``.
@@ -71,9 +83,9 @@ from scipy import special, stats
 
 from govern import rulebook
 from govern.errors import DataError
-from govern.results import ColumnDrift, DriftReport, DriftThresholds
+from govern.results import ColumnDrift, Distribution, DriftReport, DriftThresholds
 
-__all__ = ["PSI_PROPORTION_FLOOR", "column_drift", "drift_report"]
+__all__ = ["MAX_CATEGORIES", "MIN_BIN_ROWS", "PSI_PROPORTION_FLOOR", "column_drift", "drift_report"]
 
 Kind = Literal["numeric", "categorical"]
 FloatArray = npt.NDArray[np.float64]
@@ -84,6 +96,12 @@ PSI_PROPORTION_FLOOR = 1e-4
 
 KS_EXACT_PVALUE_MAX_N = 20_000
 """Effective sample size up to which the KS p-value is scipy's finite-n ``kstwo``; above, the Kolmogorov limit."""
+
+MIN_BIN_ROWS = 10
+"""A bin of a distribution shown to people holds, on each side, no row or at least this many."""
+
+MAX_CATEGORIES = 8
+"""At most this many categories of a distribution are shown by name; the rest are merged into one bin."""
 
 _EFFECT_SIZES = ("jensen_shannon", "psi", "wasserstein")
 
@@ -98,22 +116,24 @@ def column_drift(
     kind: Kind | None = None,
     thresholds: DriftThresholds = DriftThresholds(),
     bins: int = 10,
+    min_bin_rows: int = MIN_BIN_ROWS,
 ) -> ColumnDrift:
     """Drift of one column: effect sizes, tests and verdict (formulas in the module docstring).
 
     ``kind`` None infers it from the dtypes (a numeric dtype other than bool is "numeric", anything else
-    "categorical"). ``bins`` is the number of reference quantile bins of a numeric column (10: deciles). The
+    "categorical"). ``bins`` is the number of reference quantile bins of a numeric column (10: deciles);
+    ``min_bin_rows`` the fewest rows a bin of the ``distribution`` may hold on a side (none excepted). The
     column is named by ``reference.name``. Raises ``DataError`` for unusable data (every problem of the
-    column in one message), ``ValueError`` for a bad ``kind`` or ``bins``.
+    column in one message), ``ValueError`` for a bad ``kind``, ``bins`` or ``min_bin_rows``.
     """
-    _check_bins(bins)
+    _check_bins(bins, min_bin_rows)
     if kind not in (None, "numeric", "categorical"):
         raise ValueError(f"kind must be None, 'numeric' or 'categorical'; got {kind!r} instead")
     name = _label(reference.name)
     resolved, problems = _check_column(name, reference, current, kind)
     if problems:
         raise DataError(_joined(problems))
-    return _measure(name, resolved, reference, current, thresholds=thresholds, bins=bins)
+    return _measure(name, resolved, reference, current, thresholds=thresholds, bins=bins, min_bin_rows=min_bin_rows)
 
 
 def drift_report(
@@ -124,6 +144,7 @@ def drift_report(
     categorical: list[str] | None = None,
     thresholds: DriftThresholds = DriftThresholds(),
     bins: int = 10,
+    min_bin_rows: int = MIN_BIN_ROWS,
     max_workers: int | None = None,
 ) -> DriftReport:
     """``column_drift`` for every column compared, in the order of ``columns``.
@@ -139,7 +160,7 @@ def drift_report(
     Raises one ``DataError`` listing every column that cannot be compared (missing on a side, empty, all
     null, text in a numeric column, ...), so the caller can report them all at once.
     """
-    _check_bins(bins)
+    _check_bins(bins, min_bin_rows)
     if max_workers is not None and max_workers < 1:
         raise ValueError(f"max_workers must be None or >= 1; got {max_workers!r} instead")
     problems: list[str] = []
@@ -185,7 +206,10 @@ def drift_report(
         raise DataError(_joined(problems))
 
     def one_column(name: Hashable) -> ColumnDrift:
-        return _measure(_label(name), kinds[name], reference[name], current[name], thresholds=thresholds, bins=bins)
+        return _measure(
+            _label(name), kinds[name], reference[name], current[name],
+            thresholds=thresholds, bins=bins, min_bin_rows=min_bin_rows,
+        )  # fmt: skip
 
     workers = max_workers if max_workers is not None else min(os.cpu_count() or 1, len(names))
     if workers <= 1 or len(names) <= 1:
@@ -266,25 +290,40 @@ def _as_float(series: pd.Series) -> FloatArray:
     return series.to_numpy(dtype=np.float64, na_value=np.nan)  # ints, nullable and pyarrow numbers, bool
 
 
-def _check_bins(bins: int) -> None:
+def _check_bins(bins: int, min_bin_rows: int) -> None:
     if isinstance(bins, bool) or not isinstance(bins, (int, np.integer)) or bins < 2:
         raise ValueError(f"bins must be an integer >= 2; got {bins!r} instead")
+    if isinstance(min_bin_rows, bool) or not isinstance(min_bin_rows, (int, np.integer)) or min_bin_rows < 1:
+        raise ValueError(f"min_bin_rows must be an integer >= 1; got {min_bin_rows!r} instead")
 
 
 # ---------------------------------------------------------------------------------------------- measures
 
 
 def _measure(
-    name: str, kind: Kind, reference: pd.Series, current: pd.Series, *, thresholds: DriftThresholds, bins: int
+    name: str,
+    kind: Kind,
+    reference: pd.Series,
+    current: pd.Series,
+    *,
+    thresholds: DriftThresholds,
+    bins: int,
+    min_bin_rows: int,
 ) -> ColumnDrift:
     """The measures of a column that passed ``_check_column``."""
     if kind == "numeric":
-        return _numeric_drift(name, reference, current, thresholds=thresholds, bins=bins)
-    return _categorical_drift(name, reference, current, thresholds=thresholds)
+        return _numeric_drift(name, reference, current, thresholds=thresholds, bins=bins, min_bin_rows=min_bin_rows)
+    return _categorical_drift(name, reference, current, thresholds=thresholds, min_bin_rows=min_bin_rows)
 
 
 def _numeric_drift(
-    name: str, reference: pd.Series, current: pd.Series, *, thresholds: DriftThresholds, bins: int
+    name: str,
+    reference: pd.Series,
+    current: pd.Series,
+    *,
+    thresholds: DriftThresholds,
+    bins: int,
+    min_bin_rows: int,
 ) -> ColumnDrift:
     # Each sample is sorted once; edges, bin counts, KS and Wasserstein all read the sorted arrays.
     ref, ref_nulls = _sorted_non_null(reference)
@@ -301,6 +340,7 @@ def _numeric_drift(
         jensen_shannon=_jensen_shannon(ref_counts, cur_counts), psi=_psi(ref_counts, cur_counts),
         wasserstein=distance / std if std > 0 else None, ks_statistic=ks, ks_pvalue=_ks_pvalue(ks, n1, n2),
         chi2_statistic=None, chi2_pvalue=None, mean_reference=float(ref.mean()), mean_current=float(cur.mean()),
+        distribution=_numeric_distribution(edges, ref_counts, cur_counts, min_bin_rows),
     )  # fmt: skip
 
 
@@ -401,7 +441,7 @@ def _ks_and_wasserstein(ref: FloatArray, cur: FloatArray) -> tuple[float, float]
 
 
 def _categorical_drift(
-    name: str, reference: pd.Series, current: pd.Series, *, thresholds: DriftThresholds
+    name: str, reference: pd.Series, current: pd.Series, *, thresholds: DriftThresholds, min_bin_rows: int
 ) -> ColumnDrift:
     ref_counts, ref_labels, ref_nulls = _category_counts(reference)
     cur_counts, cur_labels, cur_nulls = _category_counts(current)
@@ -420,6 +460,9 @@ def _categorical_drift(
         jensen_shannon=_jensen_shannon(table[0], table[1]), psi=_psi(table[0], table[1]), wasserstein=None,
         ks_statistic=None, ks_pvalue=None, chi2_statistic=chi2, chi2_pvalue=chi2_pvalue,
         mean_reference=None, mean_current=None,
+        distribution=_categorical_distribution(
+            [*ref_labels.tolist(), *cur_labels[unseen].tolist()], table, min_bin_rows
+        ),
     )  # fmt: skip
 
 
@@ -440,6 +483,138 @@ def _chi2_homogeneity(table: IntArray) -> tuple[float, float]:
     expected = observed.sum(axis=1, keepdims=True) * observed.sum(axis=0, keepdims=True) / observed.sum()
     statistic = float(((observed - expected) ** 2 / expected).sum())
     return statistic, float(stats.chi2.sf(statistic, table.shape[1] - 1))
+
+
+# ---------------------------------------------------------------------------------------------- distributions
+
+
+def _small(counts: IntArray, min_rows: int) -> npt.NDArray[np.bool_]:
+    """Per bin (column of the 2 x k ``counts``): does a side hold a handful of rows, more than none but fewer
+    than ``min_rows``?"""
+    return np.asarray(((counts > 0) & (counts < min_rows)).any(axis=0))
+
+
+def _numeric_distribution(
+    edges: FloatArray, ref_counts: IntArray, cur_counts: IntArray, min_rows: int
+) -> Distribution | None:
+    """The quantile bins' shares, adjacent bins merged until none is too small (module docstring)."""
+    counts = np.vstack([ref_counts, cur_counts])
+    occupied = counts.sum(axis=0) > 0  # of the original bins
+    first = np.arange(counts.shape[1])  # the original bins each bin spans: first[k] .. first[k + 1] - 1
+    while counts.shape[1] > 1:
+        totals = counts.sum(axis=0)
+        bad = _small(counts, min_rows) | (totals == 0)
+        if not bad.any():
+            break
+        candidates = np.flatnonzero(bad)
+        i = int(candidates[np.argmin(totals[candidates])])
+        if i == 0:
+            left = 0
+        elif i == counts.shape[1] - 1:
+            left = i - 1
+        else:
+            left = i - 1 if totals[i - 1] <= totals[i + 1] else i
+        counts[:, left] += counts[:, left + 1]
+        counts = np.delete(counts, left + 1, axis=1)
+        first = np.delete(first, left + 1)
+    if counts.shape[1] < 2:
+        return None
+    # bin k of the original ones is [lows[k], highs[k]); an edge just after another (the end of a point-mass
+    # bin {v} = [v, nextafter(v))) stands for "over v"
+    lows, highs = np.concatenate([[-np.inf], edges]), np.concatenate([edges, [np.inf]])
+    after = np.concatenate([[False], edges[1:] == np.nextafter(edges[:-1], np.inf)])
+    low_after, high_after = np.concatenate([[False], after]), np.concatenate([after, [False]])
+    last = np.concatenate([first[1:], [lows.size]]) - 1
+    spans = []  # a label names the part of a bin where values lie: an empty bin merged in adds no range
+    for a, b in zip(first.tolist(), last.tolist(), strict=True):
+        inside = a + np.flatnonzero(occupied[a : b + 1])
+        spans.append((int(inside[0]), int(inside[-1])))
+    values = [lows[a] for a, _ in spans] + [highs[b] for _, b in spans]
+    flags = [low_after[a] for a, _ in spans] + [high_after[b] for _, b in spans]
+    finite = [float(np.nextafter(v, -np.inf)) if f else float(v) for v, f in zip(values, flags, strict=True)]
+    text = _edge_texts(np.array([v for v in finite if math.isfinite(v)]))
+    labels = tuple(
+        _interval_label(float(lows[a]), bool(low_after[a]), float(highs[b]), bool(high_after[b]), text)
+        for a, b in spans
+    )
+    shares = counts / counts.sum(axis=1, keepdims=True)
+    return Distribution(
+        labels=labels,
+        reference_shares=tuple(shares[0].tolist()),
+        current_shares=tuple(shares[1].tolist()),
+        min_bin_rows=min_rows,
+        edges=tuple(edges[first[1:] - 1].tolist()),
+    )
+
+
+def _interval_label(lo: float, lo_after: bool, hi: float, hi_after: bool, text: dict[float, str]) -> str:
+    """A bin [lo, hi) in words; an "after" edge is the float just above the value v it stands for."""
+
+    def below(x: float) -> str:
+        return text[float(np.nextafter(x, -np.inf))]
+
+    if not lo_after and hi_after and np.nextafter(lo, np.inf) == hi:
+        return f"exactly {text[lo]}"
+    if math.isinf(lo):
+        return f"up to {below(hi)}" if hi_after else f"under {text[hi]}"
+    low = f"over {below(lo)}" if lo_after else text[lo]
+    if math.isinf(hi):
+        return low if lo_after else f"{low} and over"
+    return f"{low} to {below(hi)} included" if hi_after else f"{low} to {text[hi]}"
+
+
+def _edge_texts(values: FloatArray) -> dict[float, str]:
+    """Each value written with the fewest significant digits (at least 3) that keep different values apart."""
+    distinct = np.unique(values).tolist()
+    for digits in range(3, 18):
+        texts = [_significant(v, digits) for v in distinct]
+        if len(set(texts)) == len(texts):
+            break
+    return dict(zip(distinct, texts, strict=True))
+
+
+def _significant(value: float, digits: int) -> str:
+    """``value`` to ``digits`` significant digits, thousands separated, no exponent in the usual range."""
+    if value == 0:
+        return "0"
+    magnitude = math.floor(math.log10(abs(value)))
+    if magnitude < -4 or magnitude >= 15:
+        return f"{value:.{digits - 1}e}"
+    decimals = max(0, digits - 1 - magnitude)
+    out = f"{value:,.{decimals}f}"
+    return out.rstrip("0").rstrip(".") if "." in out else out
+
+
+def _categorical_distribution(labels: list[object], table: IntArray, min_rows: int) -> Distribution | None:
+    """The categories' shares: the first ``MAX_CATEGORIES`` by share that are not too small, the rest in
+    one "other" bin that is not too small either (module docstring)."""
+    shares = table / table.sum(axis=1, keepdims=True)
+    order = np.argsort(-shares.max(axis=0), kind="stable")
+    small = _small(table, min_rows)
+    shown = [int(i) for i in order if not small[i]][:MAX_CATEGORIES]
+    rest = np.ones(table.shape[1], dtype=bool)
+    rest[shown] = False
+    other = table[:, rest].sum(axis=1)
+    while shown and _small(other[:, None], min_rows)[0]:
+        moved = shown.pop()
+        rest[moved] = True
+        other = other + table[:, moved]
+    n_other = int(np.count_nonzero(rest)) if other.any() else 0
+    if len(shown) + (n_other > 0) < 2:
+        return None
+    names = [str(labels[i]) for i in shown]
+    reference, current = shares[0, shown].tolist(), shares[1, shown].tolist()
+    if n_other:
+        names.append(f"{n_other} other categor{'y' if n_other == 1 else 'ies'}")
+        reference.append(float(other[0] / table[0].sum()))
+        current.append(float(other[1] / table[1].sum()))
+    return Distribution(
+        labels=tuple(names),
+        reference_shares=tuple(reference),
+        current_shares=tuple(current),
+        min_bin_rows=min_rows,
+        other=n_other,
+    )
 
 
 # ---------------------------------------------------------------------------------------------- shared
@@ -466,6 +641,7 @@ def _record(
     n_current: int,
     reference_nulls: int,
     current_nulls: int,
+    distribution: Distribution | None,
     **measures: float | None,
 ) -> ColumnDrift:
     gate = rulebook.spec("drift", "min_rows")
@@ -487,6 +663,7 @@ def _record(
         drifted=bool(exceeded),
         exceeded=exceeded,
         judged=judged,
+        distribution=distribution,
         **measures,
     )
 

@@ -12,7 +12,8 @@ into the same types (``from_json``); their JSON Schemas are committed in ``schem
 - a **major** change removes, renames or retypes a field, or changes what a value means; a reader refuses
   files of any other major.
 
-History: 2.1 added ``evidence.feed_disabled`` (a night refused because the model's feed is disabled).
+History: 2.1 added ``evidence.feed_disabled`` (a night refused because the model's feed is disabled); 2.2 added
+``ColumnDrift.distribution`` (each column's shares per bin, reference vs current, for the reports' histograms).
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ from govern.rulebook import Fault, Severity
 if TYPE_CHECKING:
     from govern.config import EffectiveRules
 
-SCHEMA_VERSION = "2.1"
+SCHEMA_VERSION = "2.2"
 
 
 def _clean(value: Any) -> Any:
@@ -145,6 +146,29 @@ class DriftThresholds(Record):
     """Fewer non-null rows than this in the current data (or the reference): the column gets no verdict."""
 
 
+class Distribution(Record):
+    """A column's values binned for people to look at: the share of the reference's and of the current
+    data's non-null rows in each bin (each side sums to 1), as ``govern.drift`` builds it from the bins its
+    measures used, with the bins too small to show merged (the rule is in ``govern.drift``'s docstring).
+
+    Numeric: the bins are intervals, left-closed, between ``edges`` (``-inf`` and ``+inf`` outside them), so
+    ``len(edges) == len(labels) - 1``; a label names the part of its interval where values lie, and reads
+    "12.5 to 20" (12.5 included, 20 not), "under 12.5", "80 and over", "exactly 0" (a value holding a tenth
+    of the reference), "over 0 to 5", "up to 2" (2 included). Categorical: one bin per category shown
+    (``edges`` empty); with ``other`` > 0 the last bin, labelled "N other categories", holds that many
+    categories together.
+    """
+
+    labels: tuple[str, ...]
+    reference_shares: tuple[float, ...]
+    current_shares: tuple[float, ...]
+    min_bin_rows: int
+    """Every bin holds, on each side, no row or at least this many."""
+    edges: tuple[float, ...] = ()
+    other: int = 0
+    """Categorical: how many categories the last bin holds together (0: no such bin)."""
+
+
 class ColumnDrift(Record):
     """Drift of one column between reference and current.
 
@@ -174,6 +198,8 @@ class ColumnDrift(Record):
     exceeded: tuple[str, ...] = ()
     judged: bool = True
     """False when either side had fewer non-null rows than ``min_rows``: the measures are reported, no verdict."""
+    distribution: Distribution | None = None
+    """The shares per bin, reference vs current (None: too few rows to show two bins, or written before 2.2)."""
 
 
 class Unmeasured(Record):

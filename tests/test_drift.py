@@ -14,9 +14,9 @@ from hypothesis import strategies as st
 from scipy import stats
 from scipy.spatial.distance import jensenshannon
 
-from govern.drift import PSI_PROPORTION_FLOOR, _quantile_edges, column_drift, drift_report
+from govern.drift import MAX_CATEGORIES, PSI_PROPORTION_FLOOR, _quantile_edges, column_drift, drift_report
 from govern.errors import DataError
-from govern.results import DriftThresholds
+from govern.results import ColumnDrift, Distribution, DriftThresholds
 
 NO_VERDICT = DriftThresholds(jensen_shannon=None, psi=None, wasserstein=None)
 SMALL_SAMPLES = DriftThresholds(min_rows=1)  # the default limits, judged even on a handful of rows
@@ -479,6 +479,7 @@ def test_a_listed_categorical_column_must_exist(frames: tuple[pd.DataFrame, pd.D
     [
         (lambda s: column_drift(s, s, bins=1), "bins must be an integer >= 2; got 1 instead"),
         (lambda s: column_drift(s, s, kind="ordinal"), "kind must be None, 'numeric' or 'categorical'"),
+        (lambda s: column_drift(s, s, min_bin_rows=0), "min_bin_rows must be an integer >= 1; got 0 instead"),
         (lambda s: drift_report(s.to_frame(), s.to_frame(), max_workers=0), "max_workers must be None or >= 1"),
     ],
 )
@@ -520,3 +521,132 @@ def test_too_few_rows_get_the_measures_but_no_verdict() -> None:
     assert not below.judged and not below.drifted
     with_nulls = pd.Series(np.r_[moved[:400], [np.nan] * 100], name="x")  # 500 rows, 400 non-null
     assert not column_drift(reference, with_nulls, thresholds=DriftThresholds(min_rows=500)).judged
+
+
+# ---------------------------------------------------------------------------------------------- distributions
+
+
+def histogram_counts(values: np.ndarray, d: Distribution) -> np.ndarray:
+    """numpy's histogram over the distribution's own edges (left-closed bins, as documented)."""
+    return np.histogram(values, bins=np.r_[-np.inf, d.edges, np.inf])[0]
+
+
+def assert_shown_bins_keep_the_rule(d: Distribution, n_reference: int, n_current: int) -> None:
+    """Each side of every bin holds no row or at least min_bin_rows; no bin is empty on both sides."""
+    for shares, n in ((d.reference_shares, n_reference), (d.current_shares, n_current)):
+        rows = np.rint(np.array(shares) * n).astype(int)
+        assert rows.sum() == n
+        assert all(r == 0 or r >= d.min_bin_rows for r in rows), rows
+    assert all(r > 0 or c > 0 for r, c in zip(d.reference_shares, d.current_shares, strict=True))
+
+
+@pytest.mark.parametrize("case", ["continuous", "rounded ties", "few integers", "zero inflated"])
+def test_numeric_distribution_is_numpys_histogram_on_the_measures_bins(case: str) -> None:
+    x, y = sample_pair(case, np.random.default_rng(11))
+    d = column_drift(pd.Series(x, name="amount"), pd.Series(y, name="amount")).distribution
+    assert d is not None and len(d.edges) == len(d.labels) - 1 >= 1
+    xv, yv = x[~np.isnan(x)], y[~np.isnan(y)]
+    assert set(d.edges) <= set(oracle_edges(xv, 10))  # bins of the measures, merged, never new ones
+    np.testing.assert_allclose(d.reference_shares, histogram_counts(xv, d) / xv.size, rtol=0, atol=1e-15)
+    np.testing.assert_allclose(d.current_shares, histogram_counts(yv, d) / yv.size, rtol=0, atol=1e-15)
+    assert_shown_bins_keep_the_rule(d, xv.size, yv.size)
+
+
+def test_hand_computed_numeric_bin_too_small_merges_with_its_smaller_neighbour() -> None:
+    # reference 0..19, bins=4: edges 4.75, 9.5, 14.25 and 5 reference rows per bin; tonight 12, 2, 12, 12 rows.
+    # The second bin holds 2 rows tonight (< 5): its neighbours hold 17 rows each, so it joins the left one.
+    reference = pd.Series(np.arange(20.0), name="x")
+    current = pd.Series([0.0] * 12 + [7.0] * 2 + [12.0] * 12 + [17.0] * 12, name="x")
+    d = column_drift(reference, current, bins=4, min_bin_rows=5).distribution
+    assert d is not None
+    assert d.edges == (9.5, 14.25)
+    assert d.labels == ("under 9.5", "9.5 to 14.2", "14.2 and over")  # three significant digits
+    assert d.reference_shares == pytest.approx((10 / 20, 5 / 20, 5 / 20), abs=1e-15)
+    assert d.current_shares == pytest.approx((14 / 38, 12 / 38, 12 / 38), abs=1e-15)
+    unmerged = column_drift(reference, current, bins=4, min_bin_rows=2).distribution
+    assert unmerged is not None and unmerged.edges == (4.75, 9.5, 14.25)
+    assert unmerged.current_shares == pytest.approx((12 / 38, 2 / 38, 12 / 38, 12 / 38), abs=1e-15)
+
+
+def test_heavy_values_read_exactly_and_empty_bins_merged_in_add_no_range() -> None:
+    reference = pd.Series(np.r_[np.zeros(500), np.linspace(1, 100, 500)], name="late_fees")  # half zeros
+    d = column_drift(reference, reference).distribution
+    # the empty bins below 0 and from 0 to the median 0.5 are merged in, and add nothing to the labels
+    assert d is not None and d.labels[:2] == ("exactly 0", "0.5 to 20.7")  # 20.7: the 0.6 quantile, 20.72
+    assert d.reference_shares[:2] == pytest.approx((0.5, 0.1))
+    counts = pd.Series(np.r_[np.full(300, 2.0), np.full(400, 3.0), np.full(300, 4.0)], name="children")
+    d = column_drift(counts, counts).distribution
+    assert d is not None and d.labels == ("exactly 2", "exactly 3", "exactly 4")
+    assert d.reference_shares == pytest.approx((0.3, 0.4, 0.3))
+
+
+def test_hand_computed_categories_ranked_with_the_small_ones_merged_into_other() -> None:
+    # min_bin_rows 5. Ranked by max(r, c): z .5, a .4, b .3, c .3 (ties: reference order), d .06, e .04.
+    # e holds 4 reference rows: hidden; "other" = {e} would hold 4, so d, the last shown, joins it: 10 rows.
+    reference = pd.Series(list("a" * 40 + "b" * 30 + "c" * 20 + "d" * 6 + "e" * 4), name="g")
+    current = pd.Series(list("a" * 10 + "b" * 10 + "c" * 30 + "z" * 50), name="g")
+    d = column_drift(reference, current, min_bin_rows=5).distribution
+    assert d is not None
+    assert d.labels == ("z", "a", "b", "c", "2 other categories") and d.other == 2 and d.edges == ()
+    assert d.reference_shares == pytest.approx((0.0, 0.4, 0.3, 0.2, 0.1), abs=1e-15)
+    assert d.current_shares == pytest.approx((0.5, 0.1, 0.1, 0.3, 0.0), abs=1e-15)
+    assert_shown_bins_keep_the_rule(d, 100, 100)
+
+
+def test_categories_are_capped_and_the_rest_is_one_bin() -> None:
+    names = [f"region_{k:02d}" for k in range(12)]
+    reference = pd.Series(np.repeat(names, np.arange(100, 112)), name="region")
+    d = column_drift(reference, reference).distribution
+    assert d is not None and len(d.labels) == MAX_CATEGORIES + 1 and d.other == 12 - MAX_CATEGORIES
+    assert d.labels[0] == "region_11" and d.labels[-1] == "4 other categories"
+    assert sum(d.reference_shares) == pytest.approx(1.0)
+    assert d.reference_shares[-1] == pytest.approx((100 + 101 + 102 + 103) / reference.size)
+
+
+@pytest.mark.parametrize(
+    ("reference", "current"),
+    [
+        (np.random.default_rng(1).normal(size=1000), np.random.default_rng(2).normal(size=15)),  # < 2 bins of 10
+        (np.array(list("ab" * 500), dtype=object), np.array(list("aab"), dtype=object)),
+    ],
+    ids=["numeric", "categorical"],
+)
+def test_too_few_rows_to_show_two_bins_have_no_distribution(reference: np.ndarray, current: np.ndarray) -> None:
+    assert column_drift(pd.Series(reference, name="x"), pd.Series(current, name="x")).distribution is None
+
+
+@settings(max_examples=80, deadline=None)
+@given(x=samples, y=samples, bins=st.integers(2, 12), min_bin_rows=st.integers(1, 8))
+def test_a_numeric_distribution_keeps_the_rule_and_numpys_counts(
+    x: list[float], y: list[float], bins: int, min_bin_rows: int
+) -> None:
+    d = column_drift(pd.Series(x, name="x"), pd.Series(y, name="x"), bins=bins, min_bin_rows=min_bin_rows).distribution
+    if d is None:
+        return
+    assert list(d.edges) == sorted(set(d.edges)) and len(d.labels) == len(d.edges) + 1
+    assert len(set(d.labels)) == len(d.labels)  # no two bins read alike
+    np.testing.assert_allclose(d.reference_shares, histogram_counts(np.array(x), d) / len(x), atol=1e-12)
+    np.testing.assert_allclose(d.current_shares, histogram_counts(np.array(y), d) / len(y), atol=1e-12)
+    assert_shown_bins_keep_the_rule(d, len(x), len(y))
+
+
+@settings(max_examples=60, deadline=None)
+@given(x=category_samples, y=category_samples, min_bin_rows=st.integers(1, 8))
+def test_a_categorical_distribution_keeps_the_rule(x: list[str], y: list[str], min_bin_rows: int) -> None:
+    d = column_drift(pd.Series(x, name="g"), pd.Series(y, name="g"), min_bin_rows=min_bin_rows).distribution
+    if d is None:
+        return
+    named = d.labels[: len(d.labels) - (d.other > 0)]
+    for label, r, c in zip(named, d.reference_shares, d.current_shares, strict=False):
+        assert r == pytest.approx(x.count(label) / len(x)) and c == pytest.approx(y.count(label) / len(y))
+    assert sum(d.reference_shares) == pytest.approx(1.0) and sum(d.current_shares) == pytest.approx(1.0)
+    assert_shown_bins_keep_the_rule(d, len(x), len(y))
+
+
+def test_a_distribution_reads_back_from_json_and_a_2_1_record_reads_without_one() -> None:
+    reference = pd.Series(np.r_[np.zeros(500), np.linspace(1, 100, 500)], name="late_fees")
+    record = column_drift(reference, reference[::-1])
+    assert record.distribution is not None and record.distribution.edges[0] == np.nextafter(0.0, 1.0)
+    assert ColumnDrift.model_validate_json(record.to_json()) == record
+    written_by_2_1 = {k: v for k, v in record.to_dict().items() if k != "distribution"}
+    assert ColumnDrift.model_validate(written_by_2_1).distribution is None

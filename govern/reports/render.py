@@ -139,6 +139,7 @@ def environment(kind: Format = "html") -> Environment:
         sparkline=svg.sparkline,
         line_chart=svg.line_chart,
         bar_chart=svg.bar_chart,
+        paired_bars=svg.paired_bars,
     )
     return env
 

@@ -1,5 +1,6 @@
 """Small inline-SVG charts, drawn by our own code: a sparkline, a line chart of a metric over nights (with its
-confidence band and threshold lines) and a horizontal bar chart (drift by feature, impact ratio by group).
+confidence band and threshold lines), a horizontal bar chart (drift by feature, impact ratio by group) and
+paired bars (a feature's distribution, reference vs tonight: a histogram on its side).
 
 Why hand-made: matplotlib's SVG backend takes about 30 ms and 13 KB for one simple line chart; these take well
 under a millisecond and a few KB, so every page of a 26-model night stays cheap. The charts are plain data
@@ -28,6 +29,7 @@ REALIZED = "#1d8a5a"
 BAND = "#2f6fb0"
 ALERT = "#c0392b"
 NEUTRAL = "#52606d"
+REFERENCE = "#9aa5b1"
 
 _FORBIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffe\uffff]")
 
@@ -104,6 +106,20 @@ class BarChart:
     domain_max: float | None = None
     """The right end of the value axis (e.g. 1 for a ratio); default: the largest value or limit, plus 10 %."""
     digits: int = 2
+
+
+@dataclass(frozen=True)
+class PairedBars:
+    """Two shares per bin, the reference's and tonight's, drawn as a pair of bars: a histogram on its side
+    (bins top to bottom, so a label of any length stays readable)."""
+
+    title: str
+    labels: tuple[str, ...]
+    reference: tuple[float, ...]
+    current: tuple[float, ...]
+    flagged: bool = False
+    """Tonight's bars in the alert colour (the feature drifted)."""
+    names: tuple[str, str] = ("reference", "tonight")
 
 
 # ---------------------------------------------------------------------------------------------- sparkline
@@ -315,6 +331,73 @@ def bar_chart(chart: BarChart, *, width: int = 640, row: int = 20, label_chars: 
         )
     parts.append("</svg>")
     return Markup("".join(parts))
+
+
+# ---------------------------------------------------------------------------------------------- paired bars
+
+
+def paired_bars(chart: PairedBars, *, width: int = 300, row: int = 22, label_chars: int = 18) -> Markup:
+    """One row per bin: its label, the reference's share (grey) above tonight's (blue, red when flagged), each
+    with its percentage; the longest bar spans the plot, and a legend on top names the two. Every bar has a
+    tooltip with the bin and both shares."""
+    if not len(chart.labels) == len(chart.reference) == len(chart.current):
+        raise ValueError(
+            f"paired bars need one reference and one current share per label; got {len(chart.labels)} labels, "
+            f"{len(chart.reference)} and {len(chart.current)} shares instead"
+        )
+    label_width, right, top = 8.0 + 6.2 * label_chars, 44.0, 26.0
+    height = int(top + row * max(1, len(chart.labels)) + 6)
+    shares = [v for v in (*chart.reference, *chart.current) if math.isfinite(v)]
+    top_value = max(shares, default=0.0) or 1.0
+    x0, x1 = label_width, width - right
+    colour = ALERT if chart.flagged else ESTIMATED
+    parts = [
+        f'<svg class="chart" width="{width}" height="{height}" viewBox="0 0 {width} {height}" role="img" '
+        f'font-family="system-ui, sans-serif" font-size="11">',
+        f"<title>{text(chart.title)}</title>",
+    ]
+    legend_x = x0
+    for name, fill in zip(chart.names, (REFERENCE, colour), strict=True):
+        parts.append(f'<rect x="{_n(legend_x)}" y="6" width="10" height="10" fill="{fill}"/>')
+        parts.append(f'<text x="{_n(legend_x + 14)}" y="11" dy="0.32em" fill="{INK}">{text(name)}</text>')
+        legend_x += 24 + 6.2 * len(name)
+    parts.append(f'<line x1="{_n(x0)}" y1="{_n(top - 2)}" x2="{_n(x0)}" y2="{_n(height - 4)}" stroke="{GRID}"/>')
+    bar = (row - 6) / 2
+    for k, (label, ref, cur) in enumerate(zip(chart.labels, chart.reference, chart.current, strict=True)):
+        y = top + k * row
+        tip = f"{label}: {chart.names[0]} {_pct(ref)}, {chart.names[1]} {_pct(cur)}"
+        parts.append(
+            f'<text x="{_n(x0 - 6)}" y="{_n(y + row / 2)}" dy="0.32em" text-anchor="end" fill="{INK}">'
+            f"<title>{text(label)}</title>{text(label, limit=label_chars)}</text>"
+        )
+        for offset, value, fill in ((2.0, ref, REFERENCE), (2.0 + bar, cur, colour)):
+            if not math.isfinite(value):
+                continue
+            w = max(0.0, min(value, top_value)) / top_value * (x1 - x0)
+            by = y + offset
+            if value > 0:  # a share of 0 draws no bar, only its "0 %"
+                parts.append(
+                    f'<rect x="{_n(x0)}" y="{_n(by)}" width="{_n(max(w, 1.0))}" height="{_n(bar)}" fill="{fill}">'
+                    f"<title>{text(tip)}</title></rect>"
+                )
+            parts.append(
+                f'<text x="{_n(x0 + w + 3)}" y="{_n(by + bar / 2)}" dy="0.32em" fill="{MUTED}" font-size="9">'
+                f"{_pct(value)}</text>"
+            )
+    parts.append("</svg>")
+    return Markup("".join(parts))
+
+
+def _pct(share: float) -> str:
+    """A share as a short percentage: 12 %, 3.4 %, <0.1 %, 0 % (only nothing reads 0)."""
+    if not math.isfinite(share):
+        return "\u2013"
+    percent = share * 100
+    if percent <= 0:
+        return "0\u00a0%"
+    if percent < 0.05:
+        return "<0.1\u00a0%"
+    return f"{percent:.0f}\u00a0%" if percent >= 9.95 else f"{percent:.1f}\u00a0%"
 
 
 # ---------------------------------------------------------------------------------------------- geometry

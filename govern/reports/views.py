@@ -2,11 +2,14 @@
 and the incident database, and nothing else (no DataFrames, no ad-hoc dicts).
 
 Every view is a frozen dataclass of plain values (str, numbers, tuples of views, chart data from
-``govern.reports.svg``), so a page renders the same from the same inputs, and ``as_dict`` gives the document a
+``govern.reports.svg``, and where a view would only copy a result record field by field, the record itself:
+they are frozen too), so a page renders the same from the same inputs, and ``as_dict`` gives the document a
 page was rendered from. Privacy is decided here, once: no row of data reaches a view; a group smaller than the
 policy's ``min_group_size`` keeps its name and loses its figures (``suppressed``); an expectation's observed
-value is shown as an example only when it is a number on a column that is not an id, a protected attribute or
-the API client.
+value (Great Expectations' ``observed_value``: an aggregate such as a column's mean or share of non-null
+values; the results keep no row's value) is shown only when it is a number on a column that is not an id, a
+protected attribute or the API client, and is otherwise marked ``withheld``; a drift distribution's bins hold
+no handful of rows (``govern.drift`` merges them).
 
 The owner's nightly report (``owner_report``) reads one model's result of the night, its history (the last 30
 nights, as ``govern.readout.HistoryLine``) and its incidents (``incident_views``), each incident as it stood
@@ -25,7 +28,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from urllib.parse import quote
 
 from govern.readout import HistoryLine
-from govern.reports.svg import ESTIMATED, REALIZED, Bar, BarChart, Limit, LineChart, Series
+from govern.reports.svg import ESTIMATED, REALIZED, Bar, BarChart, Limit, LineChart, PairedBars, Series
 from govern.results import (
     AttributeFairness,
     ColumnDrift,
@@ -34,7 +37,9 @@ from govern.results import (
     GroupFairness,
     MetricValue,
     ModelNightResult,
+    Record,
     SegmentStats,
+    VersionComparison,
 )
 from govern.rulebook import FOUR_FIFTHS, check_spec
 
@@ -48,17 +53,34 @@ if TYPE_CHECKING:
 WINDOW_NIGHTS = 30
 """How many nights the performance chart spans, tonight included."""
 MAX_DRIFT_BARS = 15
+MAX_DISTRIBUTIONS = 3
+"""How many of the worst features' distributions the drift section draws."""
 MAX_GROUP_BARS = 24
 MAX_CLIENT_ROWS = 10
 
 Level = Literal["ok", "watch", "incident"]
 ACTIVE = ("open", "acknowledged", "contained")
+_SEV_ORDER = {"SEV1": 1, "SEV2": 2, "SEV3": 3, "SEV4": 4}
+_STATUS_ORDER = {"open": 0, "acknowledged": 1, "contained": 2, "resolved": 3}
 
 
 def as_dict(view: Any) -> dict[str, Any]:
-    """The view as JSON-ready values: what the page was rendered from."""
-    out: dict[str, Any] = dataclasses.asdict(view)
+    """The view as JSON-ready values: what the page was rendered from (a result record held by a view as its
+    JSON document)."""
+    out: dict[str, Any] = _plain(view)
     return out
+
+
+def _plain(value: Any) -> Any:
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {f.name: _plain(getattr(value, f.name)) for f in dataclasses.fields(value)}
+    if isinstance(value, Record):
+        return value.to_dict()
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    return value
 
 
 # ---------------------------------------------------------------------------------------------- findings
@@ -177,14 +199,13 @@ def _state_at(events: Sequence[IncidentEvent], fallback_sev: str) -> tuple[str |
     """The incident's status and SEV after ``events`` (oldest first): None when it did not exist yet."""
     status: str | None = None
     sev = fallback_sev
-    order = {"SEV1": 1, "SEV2": 2, "SEV3": 3, "SEV4": 4}
     for event in events:
         detail = event.detail or {}
         if event.kind == "opened":
             status, sev = "open", str(detail.get("sev", sev))
         elif event.kind == "reopened":
             status = "open"
-            if detail.get("sev") in order and order[str(detail["sev"])] < order.get(sev, 5):
+            if detail.get("sev") in _SEV_ORDER and _SEV_ORDER[str(detail["sev"])] < _SEV_ORDER.get(sev, 5):
                 sev = str(detail["sev"])
         elif event.kind == "acknowledged" and status == "open":
             status = "acknowledged"
@@ -326,8 +347,12 @@ class ExpectationRow:
     critical: bool
     unexpected_fraction: float | None
     rows_affected: int | None
-    example: str | None
-    """An observed value, only where it reveals no personal data (see the module docstring)."""
+    observed: str | None
+    """Great Expectations' observed value, only where it reveals no personal data (see the module docstring);
+    None when there is none (an expectation on each row's value reports only how many failed) or it is
+    withheld."""
+    withheld: bool
+    """An observed value exists but is not shown: its column is private, or not a number."""
     detail: str
 
 
@@ -340,8 +365,9 @@ class ValidationView:
     failed: tuple[ExpectationRow, ...]
 
 
-def _example(value: Any, column: str | None, private: set[str]) -> str | None:
-    if column is not None and column in private:
+def _observed(value: Any, column: str | None, private: set[str] | None) -> str | None:
+    """``value`` as text when it reveals no personal data (``private``: None when the columns are unknown)."""
+    if private is None or (column is not None and column in private):
         return None
     if isinstance(value, bool) or not isinstance(value, int | float):
         return None
@@ -354,7 +380,7 @@ def validation_view(result: ModelNightResult, config: ModelConfig | None = None)
     validation = result.evidence.validation
     if validation is None:
         return None
-    private: set[str] = set()
+    private: set[str] | None = None
     if config is not None:
         c = config.columns
         private = {c.id, c.timestamp, *c.protected, *([c.api_client] if c.api_client else [])}
@@ -368,7 +394,8 @@ def validation_view(result: ModelNightResult, config: ModelConfig | None = None)
             rows_affected=round(o.unexpected_fraction * rows)
             if o.unexpected_fraction is not None and rows is not None
             else None,
-            example=_example(o.observed, o.column, private) if config is not None else None,
+            observed=_observed(o.observed, o.column, private),
+            withheld=o.observed is not None and _observed(o.observed, o.column, private) is None,
             detail=o.detail,
         )
         for o in sorted(validation.failed, key=lambda o: (not o.critical, -(o.unexpected_fraction or 0.0)))
@@ -386,54 +413,16 @@ def validation_view(result: ModelNightResult, config: ModelConfig | None = None)
 
 
 @dataclass(frozen=True)
-class MetricFigure:
-    metric: str
-    kind: str
-    batch_night: str
-    value: float | None
-    lower: float | None
-    upper: float | None
-    reference: float | None
-    n: int
-    alert: bool
-    reason: str | None
-
-    @classmethod
-    def of(cls, m: MetricValue) -> MetricFigure:
-        return cls(
-            metric=m.metric,
-            kind=m.kind,
-            batch_night=m.batch_night,
-            value=m.value,
-            lower=m.lower,
-            upper=m.upper,
-            reference=m.reference,
-            n=m.n,
-            alert=m.alert,
-            reason=m.reason,
-        )
-
-
-@dataclass(frozen=True)
-class VersionView:
-    metric: str
-    version: str
-    value: float | None
-    previous_version: str
-    previous_value: float | None
-
-
-@dataclass(frozen=True)
 class PerformanceView:
     metric: str | None
     """The SLA metric."""
     minimum: float | None
     maximum: float | None
-    estimated: MetricFigure | None
-    realized: MetricFigure | None
-    others: tuple[MetricFigure, ...]
-    """The other metrics the policy reports, tonight."""
-    version_comparison: VersionView | None
+    estimated: MetricValue | None
+    realized: MetricValue | None
+    others: tuple[MetricValue, ...]
+    """The other metrics the policy reports, tonight (estimated)."""
+    version_comparison: VersionComparison | None
     breached: bool
     """A performance finding fired tonight."""
     chart: LineChart | None
@@ -507,27 +496,16 @@ def performance_view(
     )
     sla_metric = name or ""
     others = tuple(
-        MetricFigure.of(m)
-        for m in (performance.metrics if performance else ())
-        if m.metric != sla_metric and m.kind == "estimated"
+        m for m in (performance.metrics if performance else ()) if m.metric != sla_metric and m.kind == "estimated"
     )
-    comparison = performance.version_comparison if performance else None
     return PerformanceView(
         metric=name,
         minimum=minimum,
         maximum=maximum,
-        estimated=MetricFigure.of(estimated) if estimated else None,
-        realized=MetricFigure.of(realized) if realized else None,
+        estimated=estimated,
+        realized=realized,
         others=others,
-        version_comparison=VersionView(
-            metric=comparison.metric,
-            version=comparison.version,
-            value=comparison.value,
-            previous_version=comparison.previous_version,
-            previous_value=comparison.previous_value,
-        )
-        if comparison
-        else None,
+        version_comparison=performance.version_comparison if performance else None,
         breached=any(f.check.startswith("performance.") for f in result.findings),
         chart=chart,
         window=(x[0], x[-1]),
@@ -558,12 +536,38 @@ class FeatureDriftRow:
 
 
 @dataclass(frozen=True)
+class ShareRow:
+    bin: str
+    reference: float
+    current: float
+
+
+@dataclass(frozen=True)
+class FeatureDistribution:
+    """One of the worst features: its share of rows per bin, reference vs tonight (the drift stage's bins,
+    those too small to show merged: see ``govern.drift``)."""
+
+    column: str
+    kind: str
+    drifted: bool
+    exceeded: tuple[str, ...]
+    other: int
+    """Categorical: how many categories the last bin holds together (0: none)."""
+    rows: tuple[ShareRow, ...]
+    chart: PairedBars
+
+
+@dataclass(frozen=True)
 class DriftView:
     n_columns: int
     n_drifted: int
     limit_jensen_shannon: float | None
     features: tuple[FeatureDriftRow, ...]
     """Ranked, worst first."""
+    distributions: tuple[FeatureDistribution, ...]
+    """The worst features' distributions (up to 3: the drifted ones, else the highest ranked)."""
+    without_distribution: tuple[str, ...]
+    """Worst features whose result holds no distribution (written before schema 2.2, or too few rows)."""
     unmeasured: tuple[tuple[str, str], ...]
     """(column, why) of the columns that could not be measured."""
     prediction: tuple[FeatureDriftRow, ...]
@@ -596,6 +600,28 @@ def _drift_row(c: ColumnDrift, limits: dict[str, float | None]) -> FeatureDriftR
     )
 
 
+def _distribution(c: ColumnDrift) -> FeatureDistribution | None:
+    d = c.distribution
+    if d is None:
+        return None
+    return FeatureDistribution(
+        column=c.column,
+        kind=c.kind,
+        drifted=c.drifted,
+        exceeded=c.exceeded,
+        other=d.other,
+        rows=tuple(ShareRow(*row) for row in zip(d.labels, d.reference_shares, d.current_shares, strict=True)),
+        chart=PairedBars(
+            title=f"{c.column}: share of rows per {'category' if c.kind == 'categorical' else 'bin'}, "
+            f"reference vs tonight",
+            labels=d.labels,
+            reference=d.reference_shares,
+            current=d.current_shares,
+            flagged=c.drifted,
+        ),
+    )
+
+
 def drift_view(result: ModelNightResult) -> DriftView | None:
     drift = result.evidence.drift
     if drift is None:
@@ -620,6 +646,9 @@ def drift_view(result: ModelNightResult) -> DriftView | None:
         if rows
         else None
     )
+    worst = [r for r in rows if r.drifted][:MAX_DISTRIBUTIONS] or rows[:MAX_DISTRIBUTIONS]
+    records = {c.column: c for c in drift.features.columns}
+    distributions = {r.column: _distribution(records[r.column]) for r in worst}
     prediction = drift.prediction
     pred_limit = _float_rule(result, "drift", "max_prediction_jensen_shannon")
     multivariate = drift.multivariate
@@ -628,6 +657,8 @@ def drift_view(result: ModelNightResult) -> DriftView | None:
         n_drifted=drift.features.n_drifted,
         limit_jensen_shannon=t.jensen_shannon,
         features=tuple(rows),
+        distributions=tuple(d for d in distributions.values() if d is not None),
+        without_distribution=tuple(column for column, d in distributions.items() if d is None),
         unmeasured=tuple((u.column, u.reason) for u in drift.features.unmeasured),
         prediction=tuple(
             _drift_row(c, {"jensen_shannon": pred_limit}) for c in (prediction.columns if prediction else ())
@@ -908,9 +939,6 @@ class OwnerReport:
     links: Links
 
 
-_SEV_ORDER = {"SEV1": 1, "SEV2": 2, "SEV3": 3, "SEV4": 4}
-
-
 def _worst_sev(sevs: Iterable[str]) -> str | None:
     found = [s for s in sevs if s in _SEV_ORDER]
     return min(found, key=_SEV_ORDER.__getitem__) if found else None
@@ -927,7 +955,10 @@ def _num(value: float | None, digits: int = 3) -> str:
 def _banner(result: ModelNightResult, live: Sequence[IncidentView], quarantined: bool) -> Banner:
     if live:
         sev = _worst_sev(i.sev for i in live)
-        worst = next(i for i in live if i.sev == sev)
+        # of the worst SEV, the one that waits most on people: open before acknowledged before contained
+        worst = min(
+            (i for i in live if i.sev == sev), key=lambda i: (_STATUS_ORDER.get(i.status, 9), not i.fired_tonight, i.id)
+        )
         more = f" and {len(live) - 1} more" if len(live) > 1 else ""
         return Banner("incident", sev, f"Incident #{worst.id} ({worst.status}): {worst.title}{more}")
     if result.status == "healthy" and not quarantined:
@@ -1151,6 +1182,7 @@ __all__ = [
     "ClientsView",
     "DriftView",
     "FairnessView",
+    "FeatureDistribution",
     "FindingView",
     "IncidentView",
     "OwnerReport",

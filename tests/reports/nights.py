@@ -1,19 +1,29 @@
 """Hand-made nights for the report tests: a healthy one, and one with findings of every kind (a critical
 expectation, drift on a feature named like a script, an impact ratio under the four-fifths line with a group
-too small to show, an API client that stands out, the SLA breached)."""
+too small to show, an API client that stands out, the SLA breached). Their drift records carry distributions
+(schema 2.2) except the findings night's ``income``, as if written by 2.1."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from govern.config import ModelConfig
-from govern.results import AppliedRule, Evidence, FairnessReport, GroupFairness, ModelNightResult
+from govern.results import (
+    AppliedRule,
+    ColumnDrift,
+    Distribution,
+    Evidence,
+    FairnessReport,
+    GroupFairness,
+    ModelNightResult,
+)
 from govern.rulebook import Severity
 from tests import evidence_factory as ef
 from tests.fleet_factory import model_config
 from tests.respond.world import finding
 
 SCRIPT = "<script>alert(1)</script>"
+TAGGED_CATEGORY = "<i>north</i>"
 NIGHT = "2026-10-18"
 
 RULES = (
@@ -45,6 +55,28 @@ def race_fairness() -> FairnessReport:
     return report.model_copy(update={"groups": groups, "min_group_size": 50})
 
 
+def with_distribution(
+    column: ColumnDrift,
+    labels: tuple[str, ...],
+    reference: tuple[float, ...],
+    current: tuple[float, ...],
+    **fields: Any,
+) -> ColumnDrift:
+    """``column`` with a distribution (numeric: edges 10, 20, ... between the bins, unless given)."""
+    if column.kind == "numeric":
+        fields.setdefault("edges", tuple(10.0 * k for k in range(1, len(labels))))
+    distribution = Distribution(
+        labels=labels, reference_shares=reference, current_shares=current, min_bin_rows=10, **fields
+    )
+    return column.model_copy(update={"distribution": distribution})
+
+
+#: income's bins, tonight as in the reference (healthy)
+INCOME_BINS = ("under 10", "10 to 20", "20 to 30", "30 and over")
+SCRIPT_SHARES = ((0.25, 0.25, 0.25, 0.25), (0.05, 0.10, 0.25, 0.60))
+"""SCRIPT's distribution on the findings night: mass moved to the top bin."""
+
+
 def healthy(night: str = NIGHT, *, estimated: float = 0.84, realized: float | None = None) -> ModelNightResult:
     metrics = [ef.metric(value=estimated, batch_night=night)]
     if realized is not None:
@@ -61,7 +93,18 @@ def healthy(night: str = NIGHT, *, estimated: float = 0.84, realized: float | No
             rows=1000,
             validation=ef.validation(),
             performance=ef.performance(*metrics),
-            drift=ef.drift(ef.column(name="income", js=0.02), ef.column(name="region", js=0.01, kind="categorical")),
+            drift=ef.drift(
+                with_distribution(
+                    ef.column(name="income", js=0.02), INCOME_BINS, (0.25,) * 4, (0.24, 0.26, 0.25, 0.25)
+                ),
+                with_distribution(
+                    ef.column(name="region", js=0.01, kind="categorical"),
+                    (TAGGED_CATEGORY, "south", "2 other categories"),
+                    (0.5, 0.3, 0.2),
+                    (0.45, 0.35, 0.2),
+                    other=2,
+                ),
+            ),
             fairness=ef.fairness(ef.attribute(name="gender", impact=0.95), has_labels=False),
             segments=(ef.segment(name="steady"),),
         ),
@@ -91,7 +134,7 @@ def with_findings(night: str = NIGHT) -> ModelNightResult:
             ),
             drift=ef.drift(
                 ef.column(name="age", js=0.02),
-                ef.column(name=SCRIPT, js=0.30),
+                with_distribution(ef.column(name=SCRIPT, js=0.30), INCOME_BINS, *SCRIPT_SHARES),
                 ef.column(name="income", js=0.15),
                 multivariate=ef.reconstruction(value=1.2),
             ),

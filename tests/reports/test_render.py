@@ -46,9 +46,33 @@ def test_a_night_with_findings_and_an_incident_renders_its_sev_and_the_incident(
     assert '<div class="badge">INCIDENT SEV2</div>' in html and 'class="banner banner-incident"' in html
     assert 'id="incident-7"' in html and "govern incidents ack 7 --by NAME" in html
     assert "suppressed: too few rows to show or judge" in html  # the small group of race
-    assert html.count("<svg") == 3  # performance, drift, race
+    assert html.count("<svg") == 4  # performance, drift, SCRIPT's distribution, race
     md = render.render_owner_report(troubled, "md")
     assert md.startswith("# INCIDENT SEV2 · loan · 2026-10-18\n") and "**SEV2 open #7**" in md
+
+
+def test_the_drifted_features_distributions_are_drawn_reference_vs_tonight(troubled: views.OwnerReport) -> None:
+    html = render.render_owner_report(troubled)
+    drift = html[html.index('<h2 id="drift">') : html.index('<h2 id="fairness">')]
+    assert "<h3>The drifted features, reference vs tonight</h3>" in drift
+    (figure,) = re.findall(r'<figure id="distribution-1">.*?</figure>', drift, flags=re.S)
+    assert "<b>&lt;script&gt;alert(1)&lt;/script&gt;</b>" in figure and "drifted (Jensen-Shannon)" in figure
+    chart = ET.fromstring(figure[figure.index("<svg") : figure.index("</svg>") + 6])
+    assert chart.findtext("title") == f"{SCRIPT}: share of rows per bin, reference vs tonight"
+    assert "No distribution is stored for income" in drift  # as if written by 2.1
+    md = render.render_owner_report(troubled, "md")
+    assert "**&lt;script&gt;alert(1)&lt;/script&gt;**, share of rows per bin (drifted):" in md
+    assert "| 30 and over | 25.0 % | 60.0 % |" in md
+    assert "No distribution is stored for income (" in md
+
+
+def test_without_drift_the_features_that_moved_most_are_drawn(healthy: views.OwnerReport) -> None:
+    html = render.render_owner_report(healthy)
+    assert "<h3>The features that moved most, reference vs tonight</h3>" in html
+    assert html.count('<figure id="distribution-') == 2 and "No distribution is stored" not in html
+    assert "&lt;i&gt;north&lt;/i&gt;" in html and nights.TAGGED_CATEGORY not in html  # a category is text too
+    md = render.render_owner_report(healthy, "md")
+    assert "| &lt;i&gt;north&lt;/i&gt; | 50.0 % | 45.0 % |" in md and nights.TAGGED_CATEGORY not in md
 
 
 @pytest.mark.parametrize("fmt", ["html", "md"])
@@ -126,7 +150,7 @@ def test_markdown_text_cannot_break_a_table_or_make_a_link() -> None:
         elif tables[-1]:
             tables.append([])
     widths = [set(t) for t in tables if t]
-    assert len(widths) == 4 and all(len(w) == 1 for w in widths)  # every row of a table as wide as its header
+    assert len(widths) == 5 and all(len(w) == 1 for w in widths)  # every row of a table as wide as its header
 
 
 def test_the_templates_are_found_and_a_wrong_folder_is_refused(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -7,7 +7,7 @@ import xml.etree.ElementTree as ET
 import pytest
 
 from govern.reports import svg
-from govern.reports.svg import Bar, BarChart, Limit, LineChart, Series
+from govern.reports.svg import Bar, BarChart, Limit, LineChart, PairedBars, Series
 
 SCRIPT = "<script>alert(1)</script>"
 NIGHTS = tuple(f"2026-10-{d:02d}" for d in range(1, 8))
@@ -120,12 +120,58 @@ def test_a_sparkline_is_well_formed_and_marks_its_last_point(values: list[float 
         assert dots[0].get("fill") == svg.ALERT
 
 
+def pairs(**kw: object) -> PairedBars:
+    fields: dict[str, object] = {
+        "title": "income: share of rows per bin, reference vs tonight",
+        "labels": ("under 10", "10 to 20", "20 and over"),
+        "reference": (0.25, 0.5, 0.25),
+        "current": (0.0, 0.4, 0.6),
+    }
+    return PairedBars(**{**fields, **kw})  # type: ignore[arg-type]
+
+
+def test_paired_bars_scale_to_the_largest_share_and_draw_nothing_for_a_share_of_zero() -> None:
+    root = parse(svg.paired_bars(pairs()))
+    bars = [r for r in root.findall("rect") if r.find("title") is not None]  # the legend's swatches have none
+    assert [r.get("fill") for r in bars] == [svg.REFERENCE, svg.REFERENCE, svg.ESTIMATED, svg.REFERENCE, svg.ESTIMATED]
+    widths = [float(r.get("width", "nan")) for r in bars]
+    longest = widths[-1]  # 0.6, the largest share, spans the plot
+    assert widths[:4] == pytest.approx([longest * 0.25 / 0.6, longest * 0.5 / 0.6, longest * 0.4 / 0.6,
+                                        longest * 0.25 / 0.6], abs=0.1)  # fmt: skip
+    texts = ["".join(t.itertext()) for t in root.findall("text")]
+    assert "0\u00a0%" in texts and "60\u00a0%" in texts and "reference" in texts and "tonight" in texts
+    assert bars[2].findtext("title") == "10 to 20: reference 50\u00a0%, tonight 40\u00a0%"
+
+
+def test_paired_bars_of_a_drifted_feature_draw_tonight_in_red_and_escape_their_labels() -> None:
+    name = SCRIPT + "\x01"
+    root = parse(svg.paired_bars(pairs(title=name, labels=(name, "b", "c"), flagged=True)))
+    assert root.findtext("title") == SCRIPT
+    assert {r.get("fill") for r in root.findall("rect")} == {svg.REFERENCE, svg.ALERT}
+    label = root.find("text[title]")  # the first bin's label, its whole name in its tooltip
+    assert label is not None and label.findtext("title") == SCRIPT
+
+
+@pytest.mark.parametrize(
+    ("share", "shown"),
+    [(0.0, "0"), (0.0004, "<0.1"), (0.034, "3.4"), (0.0999, "10"), (0.0994, "9.9"), (0.6, "60"), (1.0, "100")],
+)
+def test_a_share_reads_as_a_short_percentage_and_only_nothing_reads_zero(share: float, shown: str) -> None:
+    assert svg._pct(share) == f"{shown}\u00a0%"
+
+
+def test_paired_bars_need_two_shares_per_label() -> None:
+    with pytest.raises(ValueError, match="one reference and one current share per label; got 3 labels, 2 and 3"):
+        svg.paired_bars(pairs(reference=(0.5, 0.5)))
+
+
 def test_no_chart_holds_a_url() -> None:
     """Inline in HTML5 an SVG needs no xmlns: the page then has no URL a browser could fetch."""
     pages = [
         svg.line_chart(line((0.8, 0.81, 0.79))),
         svg.bar_chart(BarChart(title="t", bars=(Bar("a", 0.4),), limit=Limit("l", 0.1))),
         svg.sparkline([0.1, 0.3], label="x"),
+        svg.paired_bars(pairs()),
     ]
     assert not any("http" in page or "href" in page for page in pages)
 

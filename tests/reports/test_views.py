@@ -13,7 +13,9 @@ import pytest
 from govern.readout import HistoryLine
 from govern.reports import views
 from govern.respond import human
+from govern.results import ColumnDrift
 from govern.store import ResultsStore
+from tests import evidence_factory as ef
 from tests.reports import nights
 from tests.reports.nights import NIGHT, SCRIPT
 from tests.respond.world import NIGHTS, at_of, finding, make_world, night, result
@@ -45,6 +47,9 @@ def test_an_incident_live_tonight_puts_its_worst_sev_on_the_banner() -> None:
     assert report.banner.headline.startswith("Incident #4 (open)")
     assert "It is incident #3 (SEV3, open)." in report.what_happened
     assert "Acknowledge incident #4 (due 2026-10-19 06:00 UTC): govern incidents ack 4 --by NAME." in report.next_steps
+    contained_first = [incident(3, "SEV2", status="contained"), incident(4, "SEV2")]
+    headline = views.owner_report(nights.with_findings(), incidents=contained_first).banner.headline
+    assert headline.startswith("Incident #4 (open)")  # of the worst SEV, the one waiting on people
 
 
 def test_the_sla_metric_is_read_with_its_band_and_the_realized_figure() -> None:
@@ -84,6 +89,46 @@ def test_drift_is_ranked_worst_first_with_the_drifted_on_top() -> None:
     assert d.multivariate_increase == pytest.approx(0.2)
 
 
+def test_the_drifted_features_distributions_are_drawn_and_a_missing_one_is_named() -> None:
+    d = views.owner_report(nights.with_findings()).drift
+    assert d is not None and d.n_drifted == 2
+    (script,) = d.distributions  # income drifted too, but its record (as written by 2.1) holds none
+    assert d.without_distribution == ("income",)
+    assert script.column == SCRIPT and script.drifted and script.exceeded == ("jensen_shannon",)
+    reference, tonight = nights.SCRIPT_SHARES
+    assert [(r.bin, r.reference, r.current) for r in script.rows] == list(
+        zip(nights.INCOME_BINS, reference, tonight, strict=True)
+    )
+    assert script.chart.flagged and script.chart.labels == nights.INCOME_BINS
+    assert (script.chart.reference, script.chart.current) == (reference, tonight)
+
+
+def test_without_drift_the_features_that_moved_most_are_drawn() -> None:
+    d = views.owner_report(nights.healthy()).drift
+    assert d is not None and d.n_drifted == 0 and d.without_distribution == ()
+    assert [f.column for f in d.distributions] == ["income", "region"]  # by effect size
+    region = d.distributions[1]
+    assert region.kind == "categorical" and region.other == 2 and not region.chart.flagged
+    assert region.rows[0] == views.ShareRow(nights.TAGGED_CATEGORY, 0.5, 0.45)
+
+
+def test_at_most_three_distributions_are_drawn_the_drifted_first() -> None:
+    columns = [
+        nights.with_distribution(ef.column(name=f"f{k}", js=js), ("a", "b"), (0.5, 0.5), (0.5, 0.5))
+        for k, js in enumerate((0.05, 0.5, 0.2, 0.3, 0.4, 0.09))
+    ]
+
+    def distributed(*features: ColumnDrift) -> list[str]:
+        result = nights.healthy()
+        evidence = result.evidence.model_copy(update={"drift": ef.drift(*features)})
+        d = views.drift_view(result.model_copy(update={"evidence": evidence}))
+        assert d is not None
+        return [f.column for f in d.distributions]
+
+    assert distributed(*columns) == ["f1", "f4", "f3"]  # 4 over the limit of 0.1: the worst 3
+    assert distributed(columns[0], columns[5]) == ["f5", "f0"]  # none over: the largest first
+
+
 def test_a_group_under_the_minimum_size_keeps_its_name_and_loses_its_figures() -> None:
     (tonight,) = views.owner_report(nights.with_findings()).fairness
     (race,) = tonight.attributes
@@ -107,22 +152,40 @@ def test_an_api_client_that_stands_out_comes_first() -> None:
     assert first.rate_ratio == pytest.approx(6.0) and first.share_increase == pytest.approx(0.27)
 
 
-def test_an_observed_value_is_an_example_only_where_it_reveals_no_personal_data() -> None:
+def test_an_observed_value_is_shown_only_where_it_reveals_no_personal_data() -> None:
     report = views.owner_report(nights.with_findings(), config=nights.config())
     v = report.validation
     assert v is not None and v.bad_data and v.n_failed == 2
     by_column = {row.column: row for row in v.failed}
-    assert by_column["income"].example == "0.25" and by_column["income"].rows_affected == 250
-    assert by_column["gender"].example is None  # a protected attribute
-    without_config = views.owner_report(nights.with_findings()).validation
-    assert without_config is not None and all(row.example is None for row in without_config.failed)
+    income, gender = by_column["income"], by_column["gender"]
+    assert (income.observed, income.withheld, income.rows_affected) == ("0.25", False, 250)
+    assert (gender.observed, gender.withheld) == (None, True)  # a protected attribute
+    without_config = views.owner_report(nights.with_findings()).validation  # which columns are private: unknown
+    assert without_config is not None and all(row.observed is None and row.withheld for row in without_config.failed)
+    unobserved = ef.validation(ef.expectation(column="income", critical=True, unexpected_fraction=0.25, observed=None))
+    result = nights.with_findings()
+    result = result.model_copy(update={"evidence": result.evidence.model_copy(update={"validation": unobserved})})
+    v = views.validation_view(result, nights.config())
+    assert v is not None and (v.failed[0].observed, v.failed[0].withheld) == (None, False)  # none: not "withheld"
 
 
 def test_the_view_is_the_json_document_the_page_was_rendered_from() -> None:
-    document = views.as_dict(views.owner_report(nights.with_findings(), incidents=[incident(3, "SEV2")]))
+    result = nights.with_findings()
+    document = views.as_dict(views.owner_report(result, incidents=[incident(3, "SEV2")]))
     again = json.loads(json.dumps(document))
+    assert again == document
     assert again["banner"] == {"level": "incident", "sev": "SEV2", "headline": document["banner"]["headline"]}
     assert again["drift"]["features"][0]["column"] == SCRIPT
+    assert again["drift"]["distributions"][0]["rows"][3] == {"bin": "30 and over", "reference": 0.25, "current": 0.6}
+    estimated = result.sla_metric("estimated")
+    assert estimated is not None and again["performance"]["estimated"] == estimated.to_dict()  # the record, held
+
+
+def test_the_performance_view_holds_the_result_s_own_records() -> None:
+    result = nights.healthy(realized=0.81)
+    p = views.owner_report(result).performance
+    assert p is not None and p.estimated == result.sla_metric("estimated")
+    assert p.realized == result.sla_metric("realized") and p.version_comparison is None
 
 
 @pytest.mark.parametrize(
