@@ -45,7 +45,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
 from govern.reports.appetite import DIMENSIONS, RiskAppetite, Verdict
-from govern.reports.views import _action_status, _action_summary, as_dict
+from govern.reports.views import SEV_RANK, action_status, action_summary, as_dict, replay_incident
 from govern.results import ModelNightResult
 from govern.rulebook import check_spec
 
@@ -477,39 +477,9 @@ class _IncidentMonth:
         return False if as_of > due else None
 
 
-_SEV_LEVEL = {"SEV1": 1, "SEV2": 2, "SEV3": 3, "SEV4": 4}
-
-
 def _worst_sev(sevs: Iterable[str]) -> str | None:
-    found = [s for s in sevs if s in _SEV_LEVEL]
-    return min(found, key=_SEV_LEVEL.__getitem__) if found else None
-
-
-def _replay(events: Sequence[IncidentEvent], fallback_sev: str) -> tuple[str | None, str, dict[str, Any]]:
-    """Status, SEV and clocks after ``events`` (oldest first); status None when it did not exist yet."""
-    status: str | None = None
-    sev = fallback_sev
-    clocks: dict[str, Any] = {"contained_at": None, "resolved_at": None, "escalations": 0}
-    for event in events:
-        detail = event.detail or {}
-        if event.kind == "opened":
-            status, sev = "open", str(detail.get("sev", sev))
-        elif event.kind == "reopened":
-            status = "open"
-            clocks.update(contained_at=None, resolved_at=None)
-            if detail.get("sev") in _SEV_LEVEL and _SEV_LEVEL[str(detail["sev"])] < _SEV_LEVEL.get(sev, 5):
-                sev = str(detail["sev"])
-        elif event.kind == "acknowledged" and status == "open":
-            status = "acknowledged"
-        elif event.kind == "contained" and status in ("open", "acknowledged"):
-            status, clocks["contained_at"] = "contained", event.at
-        elif event.kind == "resolved":
-            status, clocks["resolved_at"] = "resolved", event.at
-        elif event.kind == "sev_changed" and "to" in detail:
-            sev = str(detail["to"])
-        elif event.kind == "escalated":
-            clocks["escalations"] += 1
-    return status, sev, clocks
+    found = [s for s in sevs if s in SEV_RANK]
+    return min(found, key=SEV_RANK.__getitem__) if found else None
 
 
 def _incidents_of_month(
@@ -545,11 +515,12 @@ def _incidents_of_month(
                 actions[a.incident_id].append(a)
     out = []
     for row in rows:
-        status, sev, clocks = _replay(events[row.id], row.sev)
+        state = replay_incident(events[row.id], row.sev)
+        status, sev = state.status, state.sev
         if status is None:
             continue
         before = [e for e in events[row.id] if e.at < start]
-        status_then, _, _ = _replay(before, row.sev)
+        status_then = replay_incident(before, row.sev).status
         new = status_then is None
         if not new and status_then not in ACTIVE:
             reopened = any(e.kind == "reopened" and e.at >= start for e in events[row.id])
@@ -564,9 +535,9 @@ def _incidents_of_month(
                 new=new,
                 models={row.model} if row.model else {f.model for f in findings[row.id]},
                 fired={f.night for f in own},
-                contained_at=clocks["contained_at"],
-                resolved_at=clocks["resolved_at"],
-                escalations=clocks["escalations"],
+                contained_at=state.contained_at,
+                resolved_at=state.resolved_at,
+                escalations=state.escalations,
                 events=events[row.id],
                 findings=findings[row.id],
                 actions=actions[row.id],
@@ -739,7 +710,7 @@ def _figures(month: _Month, heat: Sequence[HeatRow]) -> _Figures:
         detect_hours=detect,
         in_time=in_time / (in_time + late) if in_time + late else None,
     )
-    breakdown = ", ".join(f"{s} {by_sev[s]}" for s in _SEV_LEVEL if by_sev[s]) or "none"
+    breakdown = ", ".join(f"{s} {by_sev[s]}" for s in SEV_RANK if by_sev[s]) or "none"
     shown.update(
         serious_new=str(serious),
         new=f"{len(new)} ({breakdown})",
@@ -914,7 +885,7 @@ def _contact_name(person: dict[str, Any] | None) -> str | None:
 def _action_line(incident: _IncidentMonth, as_of: dt.datetime) -> list[str]:
     lines = []
     for action in incident.actions:
-        status = _action_status(action, as_of)
+        status = action_status(action, as_of)
         words = {
             "done": "done",
             "awaiting_approval": "waiting for a person's approval",
@@ -929,7 +900,7 @@ def _action_line(incident: _IncidentMonth, as_of: dt.datetime) -> list[str]:
         why = ""
         if status == "refused" and (action.params or {}).get("refusal") == "no_safe_version":
             why = ": no earlier version passed governance"
-        lines.append(f"{_action_summary(action)} ({words}{why})")
+        lines.append(f"{action_summary(action)} ({words}{why})")
     return lines
 
 
@@ -1014,15 +985,15 @@ def _bowtie(group: Sequence[_IncidentMonth], headline: str, month: _Month, decis
         mitigating.append(f"The nightly checks raised it {_hours(detect)} after the night closed, on average")
     for incident in group:
         for action in incident.actions:
-            status = _action_status(action, as_of)
+            status = action_status(action, as_of)
             if status == "done":
-                preventive.append(f"{_action_summary(action)[0].upper()}{_action_summary(action)[1:]}")
+                preventive.append(f"{action_summary(action)[0].upper()}{action_summary(action)[1:]}")
             elif status == "refused" and (action.params or {}).get("refusal") == "no_safe_version":
                 gaps.append(f"No safe earlier version of {action.model} to roll back to")
             elif status in ("awaiting_approval", "approved"):
-                gaps.append(f"Waiting for a decision: {_action_summary(action)}")
+                gaps.append(f"Waiting for a decision: {action_summary(action)}")
             elif status in ("failed", "rejected"):
-                gaps.append(f"{_action_summary(action)[0].upper()}{_action_summary(action)[1:]}: {status}")
+                gaps.append(f"{action_summary(action)[0].upper()}{action_summary(action)[1:]}: {status}")
     acknowledged = sorted({e.by for i in group for e in i.events if e.kind == "acknowledged" and e.by != "govern"})
     if acknowledged:
         mitigating.append(f"Acknowledged by {', '.join(acknowledged)}")
@@ -1058,7 +1029,7 @@ def _top_risks(month: _Month, heat: Sequence[HeatRow]) -> tuple[list[TopRisk], i
 
     def order(item: tuple[str, list[_IncidentMonth]]) -> tuple[int, int, int, int, str]:
         key, group = item
-        worst = _SEV_LEVEL.get(_worst_sev(i.sev for i in group) or "", 5)
+        worst = SEV_RANK.get(_worst_sev(i.sev for i in group) or "", 5)
         active = any(i.active for i in group)
         verdict = Verdict(verdicts.get(key, Verdict.NEAR.value)).rank
         nights = len({n for i in group for n in i.fired})
@@ -1067,7 +1038,7 @@ def _top_risks(month: _Month, heat: Sequence[HeatRow]) -> tuple[list[TopRisk], i
     ranked = sorted(groups.items(), key=order)
     out = []
     for rank, (key, group) in enumerate(ranked[:TOP_RISKS], start=1):
-        group.sort(key=lambda i: (_SEV_LEVEL.get(i.sev, 5), _status_rank(i.status), i.row.id))
+        group.sort(key=lambda i: (SEV_RANK.get(i.sev, 5), _status_rank(i.status), i.row.id))
         lead = group[0]
         model, feed = lead.row.model, None if lead.row.model else lead.row.feed
         headline = _HEADLINE.get(lead.row.type, "A model risk")
@@ -1237,11 +1208,11 @@ def _decisions(month: _Month, heat: Sequence[HeatRow], risks: Sequence[TopRisk])
     out: list[Decision] = []
     for incident in month.incidents or ():
         for action in incident.actions:
-            if _action_status(action, month.as_of) == "awaiting_approval":
+            if action_status(action, month.as_of) == "awaiting_approval":
                 out.append(
                     Decision(
                         "approve",
-                        f"Approve or reject a pending containment: {_action_summary(action)}",
+                        f"Approve or reject a pending containment: {action_summary(action)}",
                         f"Incident #{incident.row.id} ({incident.sev}) waits for a person's approval; until then "
                         "nothing is done.",
                         f"govern incidents approve {incident.row.id} --by NAME, or reject it with a note",

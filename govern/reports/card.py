@@ -66,6 +66,7 @@ from govern.readout import HistoryLine
 from govern.reports.render import Format, ReportError, render
 from govern.reports.views import (
     ACTIVE,
+    SEV_RANK,
     Banner,
     DriftView,
     FairnessView,
@@ -1034,9 +1035,6 @@ def _rollback_target(
     return RollbackTarget(record.version if record is not None else None, why)
 
 
-_SEV_ORDER = {"SEV1": 1, "SEV2": 2, "SEV3": 3, "SEV4": 4}
-
-
 def _banner(
     night: str,
     result: ModelNightResult | None,
@@ -1045,7 +1043,7 @@ def _banner(
 ) -> Banner:
     live = [i for i in incidents or () if i.status in ACTIVE]
     if live:
-        worst = min(live, key=lambda i: (_SEV_ORDER.get(i.sev, 5), i.first_night, i.id))
+        worst = min(live, key=lambda i: (SEV_RANK.get(i.sev, 5), i.first_night, i.id))
         more = f" (and {len(live) - 1} more open)" if len(live) > 1 else ""
         return Banner(
             "incident",

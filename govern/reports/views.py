@@ -60,7 +60,8 @@ MAX_CLIENT_ROWS = 10
 
 Level = Literal["ok", "watch", "incident"]
 ACTIVE = ("open", "acknowledged", "contained")
-_SEV_ORDER = {"SEV1": 1, "SEV2": 2, "SEV3": 3, "SEV4": 4}
+SEV_RANK = {"SEV1": 1, "SEV2": 2, "SEV3": 3, "SEV4": 4}
+"""The SEVs, the most severe first (1)."""
 _STATUS_ORDER = {"open": 0, "acknowledged": 1, "contained": 2, "resolved": 3}
 
 
@@ -195,30 +196,48 @@ def _contact_line(person: dict[str, Any] | None) -> str | None:
     return " ".join(str(p) for p in (name, f"<{email}>" if email else None, f"({role})" if role else None) if p)
 
 
-def _state_at(events: Sequence[IncidentEvent], fallback_sev: str) -> tuple[str | None, str]:
-    """The incident's status and SEV after ``events`` (oldest first): None when it did not exist yet."""
+@dataclass(frozen=True)
+class IncidentState:
+    """An incident as its events (oldest first) left it: ``status`` None when it did not exist yet; when it was
+    last contained and resolved (cleared by a reopening), and how many times it was escalated."""
+
+    status: str | None
+    sev: str
+    contained_at: dt.datetime | None = None
+    resolved_at: dt.datetime | None = None
+    escalations: int = 0
+
+
+def replay_incident(events: Sequence[IncidentEvent], fallback_sev: str) -> IncidentState:
+    """The incident's state after ``events`` (oldest first; pass those up to a moment to see it then). The one
+    replay of the lifecycle the pages share: the owner report, the card and the board."""
     status: str | None = None
     sev = fallback_sev
+    contained_at: dt.datetime | None = None
+    resolved_at: dt.datetime | None = None
+    escalations = 0
     for event in events:
         detail = event.detail or {}
         if event.kind == "opened":
             status, sev = "open", str(detail.get("sev", sev))
         elif event.kind == "reopened":
-            status = "open"
-            if detail.get("sev") in _SEV_ORDER and _SEV_ORDER[str(detail["sev"])] < _SEV_ORDER.get(sev, 5):
+            status, contained_at, resolved_at = "open", None, None
+            if detail.get("sev") in SEV_RANK and SEV_RANK[str(detail["sev"])] < SEV_RANK.get(sev, 5):
                 sev = str(detail["sev"])
         elif event.kind == "acknowledged" and status == "open":
             status = "acknowledged"
         elif event.kind == "contained" and status in ("open", "acknowledged"):
-            status = "contained"
+            status, contained_at = "contained", event.at
         elif event.kind == "resolved":
-            status = "resolved"
+            status, resolved_at = "resolved", event.at
         elif event.kind == "sev_changed" and "to" in detail:
             sev = str(detail["to"])
-    return status, sev
+        elif event.kind == "escalated":
+            escalations += 1
+    return IncidentState(status, sev, contained_at, resolved_at, escalations)
 
 
-def _action_status(action: Action, as_of: dt.datetime | None) -> str:
+def action_status(action: Action, as_of: dt.datetime | None) -> str:
     """An action's status at ``as_of``, from its clock: not yet done then means it was still waiting (or
     approved and about to be carried out)."""
     if as_of is None or action.done_at is None or action.done_at <= as_of:
@@ -228,7 +247,7 @@ def _action_status(action: Action, as_of: dt.datetime | None) -> str:
     return "awaiting_approval"
 
 
-def _action_summary(action: Action) -> str:
+def action_summary(action: Action) -> str:
     p = action.params or {}
     if action.kind == "rollback":
         to = f" to version {p['to_version']}" if p.get("to_version") else ""
@@ -277,7 +296,8 @@ def incident_views(
     out = []
     for incident in rows:
         events = [e for e in incidents.events(session, incident.id) if as_of is None or e.at <= as_of]
-        status, sev = _state_at(events, incident.sev)
+        state = replay_incident(events, incident.sev)
+        status, sev = state.status, state.sev
         if status is None:
             continue  # opened after the report's moment
         fired = any(f.night == night and f.model == model for f in incidents.findings(session, incident.id))
@@ -319,8 +339,8 @@ def incident_views(
                     ActionView(
                         id=a.id,
                         kind=a.kind,
-                        status=_action_status(a, as_of),
-                        summary=_action_summary(a),
+                        status=action_status(a, as_of),
+                        summary=action_summary(a),
                         from_version=str(a.params["from_version"]) if (a.params or {}).get("from_version") else None,
                         requested_by=a.requested_by,
                         approved_by=a.approved_by
@@ -940,8 +960,8 @@ class OwnerReport:
 
 
 def _worst_sev(sevs: Iterable[str]) -> str | None:
-    found = [s for s in sevs if s in _SEV_ORDER]
-    return min(found, key=_SEV_ORDER.__getitem__) if found else None
+    found = [s for s in sevs if s in SEV_RANK]
+    return min(found, key=SEV_RANK.__getitem__) if found else None
 
 
 def _plural(n: int, word: str) -> str:
@@ -1184,13 +1204,18 @@ __all__ = [
     "FairnessView",
     "FeatureDistribution",
     "FindingView",
+    "IncidentState",
     "IncidentView",
     "OwnerReport",
     "PerformanceView",
     "ValidationView",
+    "SEV_RANK",
+    "action_status",
+    "action_summary",
     "as_dict",
     "history_lines",
     "incident_views",
     "owner_report",
     "owner_report_from_store",
+    "replay_incident",
 ]
