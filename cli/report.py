@@ -45,7 +45,7 @@ def _sources(fleet_path: Path, *, incidents: bool = True) -> Iterator[tuple[Any,
     from govern.respond.database import open_database
 
     try:
-        database = open_database(fleet.incident_db)
+        database = open_database(fleet.incident_db, create=False)
     except GovernanceError as exc:
         typer.secho(f"warning: incidents are not shown: {exc}", fg=typer.colors.YELLOW, err=True)
         yield fleet, store, None

@@ -13,6 +13,7 @@ from prefect.artifacts import create_link_artifact, create_markdown_artifact
 from prefect.cache_policies import NO_CACHE
 
 from govern.reports.publish import Published, publish_night
+from govern.reports.render import ReportError
 from tasks.record import markdown_cell, markdown_link
 
 if TYPE_CHECKING:
@@ -71,4 +72,6 @@ def publish_pages(
         create_link_artifact(key="fleet-overview", link=target, link_text=f"Fleet overview of {night}",
                              description=f"The fleet overview of {night}")  # fmt: skip
     logger.info("night %s: %s pages written in %.1f s", night, len(published.pages), published.seconds)
+    if published.errors and not published.pages:  # nothing at all: the run must show it, not only its log
+        raise ReportError(f"no page of {night} was written: {published.errors[0]}")
     return {"pages": published.pages, "errors": [str(e) for e in published.errors], "seconds": published.seconds}

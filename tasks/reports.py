@@ -38,7 +38,7 @@ def summarise_month(fleet: Fleet, store: ResultsStore, month: str) -> BoardSumma
 
     logger = get_run_logger()
     try:
-        database = open_database(fleet.incident_db, upgrade=False)
+        database = open_database(fleet.incident_db, upgrade=False, create=False)
     except GovernanceError as exc:
         logger.error("board summary %s: the incident database cannot be read (%s): incidents left out", month, exc)
         return board_summary(fleet, month, store=store, session=None)

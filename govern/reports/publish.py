@@ -73,18 +73,58 @@ def publish_owner_report(store: ResultsStore, report: Any) -> list[str]:
     ]
 
 
+@dataclass
+class ModelNight:
+    """What the night's pages read of one model, once: its history (the 30 nights ending tonight, quarantined
+    nights marked), its incidents as they stood after the night's response (None: the database was not read),
+    tonight's owner report (None: no result tonight, or ``problem`` says why it could not be built)."""
+
+    model: str
+    history: list[HistoryLine] = field(default_factory=list)
+    incidents: tuple[Any, ...] | None = None
+    report: Any = None
+    problem: str | None = None
+    left_out: list[str] = field(default_factory=list)
+    """Nights of the history that cannot be read (left out of the charts, and said so)."""
+
+
+def read_model_night(
+    fleet: Fleet, store: ResultsStore, model: str, night: str, *, session: Session | None = None
+) -> ModelNight:
+    """One model's reading of the night for every page; a failure is the model's ``problem``, never raised."""
+    read = ModelNight(model)
+    try:
+        quarantined: set[str] = set()
+        if session is not None:
+            from govern.respond.containment import quarantined_nights
+
+            quarantined = quarantined_nights(session, model)
+            read.incidents = incident_views(session, model=model, night=night)
+        read.history = history_lines(store, model, night, quarantined=quarantined, unreadable=read.left_out)
+        if store.has_result(night, model):
+            read.report = owner_report(
+                store.read_result(night, model),
+                history=read.history,
+                incidents=read.incidents,
+                config=fleet.models[model],
+                quarantined=night in quarantined,
+            )
+    except Exception as exc:  # one model's reading never stops the others' pages
+        read.problem = _reason(exc)
+    return read
+
+
 def read_histories(
     store: ResultsStore, models: Sequence[str], night: str, *, session: Session | None = None
-) -> tuple[dict[str, list[HistoryLine]], dict[str, set[str]]]:
-    """Each model's history over the 30 nights ending with ``night`` (quarantined nights marked), and the
-    quarantined nights of each model (from the incident database, when there is one)."""
+) -> dict[str, list[HistoryLine]]:
+    """Each model's history over the 30 nights ending with ``night``, quarantined nights marked (for the
+    benchmark and for callers that need only the histories)."""
     quarantined: dict[str, set[str]] = {}
     if session is not None:
         from govern.respond.containment import quarantined_nights
 
         quarantined = {m: quarantined_nights(session, m) for m in models}
-    histories = {m: history_lines(store, m, night, quarantined=quarantined.get(m, ()), unreadable=[]) for m in models}
-    return histories, quarantined
+    return {m: history_lines(store, m, night, quarantined=quarantined.get(m, ()), unreadable=[]) for m in models}
 
 
 def publish_night(
@@ -101,47 +141,58 @@ def publish_night(
 ) -> Published:
     """Write the night's pages: the owner report (``owner``) and the card (``cards``) of every model (of
     ``models``, default the fleet's) with a result that night, and the fleet overview (``overview``, always of
-    the whole fleet). ``session``: the incident database (None: the pages say incidents were not read); ``registry``:
-    the model registry the cards read versions from (None: the cards say so)."""
+    the whole fleet, built from the same owner reports). ``session``: the incident database (None: the pages
+    say incidents were not read); ``registry``: the model registry the cards read versions from (None: the
+    cards say so)."""
     started = time.perf_counter()
     published = Published(night=night)
     chosen = list(models) if models is not None else sorted(fleet.models)
     unknown = [m for m in chosen if m not in fleet.models]
     if unknown:
         raise GovernanceError(f"the models to report on must be in the fleet; got {', '.join(unknown)}, which are not")
-    stored = set(store.models(night))
-    with_result = [m for m in chosen if m in stored]
-    everyone = sorted(fleet.models) if overview else with_result
-    histories, quarantined = read_histories(store, everyone, night, session=session)
+    readings = {m: read_model_night(fleet, store, m, night, session=session)
+                for m in (sorted(fleet.models) if overview else chosen)}  # fmt: skip
+    for model in chosen:
+        read = readings[model]
+        if read.problem is not None:
+            if owner or cards:
+                published.errors.append(PageError("owner report" if owner else "model card", model, read.problem))
+            continue
+        if owner and read.report is not None:
+            try:
+                published.pages += publish_owner_report(store, read.report)
+            except Exception as exc:  # one model's page never stops the others'
+                published.errors.append(PageError("owner report", model, _reason(exc)))
+        if cards and read.report is not None:
+            try:
+                from govern.reports.card import model_card, publish_card
 
-    for model in with_result if owner else ():
-        try:
-            result = store.read_result(night, model)
-            report = owner_report(
-                result,
-                history=histories[model],
-                incidents=incident_views(session, model=model, night=night) if session is not None else None,
-                config=fleet.models[model],
-                quarantined=night in quarantined.get(model, set()),
-            )
-            published.pages += publish_owner_report(store, report)
-        except Exception as exc:  # one model's page never stops the others'
-            published.errors.append(PageError("owner report", model, _reason(exc)))
-    for model in with_result if cards else ():
-        try:
-            from govern.reports.card import model_card, publish_card
-
-            card = model_card(
-                fleet, model, night, store=store, registry=registry, session=session, history=histories[model]
-            )
-            published.pages += publish_card(store, card)
-        except Exception as exc:
-            published.errors.append(PageError("model card", model, _reason(exc)))
+                card = model_card(fleet, model, night, store=store, registry=registry, session=session,
+                                  history=read.history)  # fmt: skip
+                published.pages += publish_card(store, card)
+            except Exception as exc:
+                published.errors.append(PageError("model card", model, _reason(exc)))
     if overview:
         try:
-            from govern.reports.fleet import fleet_overview, publish_fleet_overview
+            from govern.reports.fleet import build_fleet_overview, publish_fleet_overview
 
-            view = fleet_overview(fleet, night, store=store, session=session, histories=histories)
+            unreadable = {name: f"its configuration cannot be loaded: {why}" for name, why in fleet.broken.items()}
+            unreadable |= {r.model: f"its pages cannot be built: {r.problem}" for r in readings.values() if r.problem}
+            view = build_fleet_overview(
+                night,
+                fleet=fleet.config.name,
+                models=[fleet.models[n] for n in sorted(fleet.models)],
+                reports={m: r.report for m, r in readings.items() if r.report is not None},
+                unreadable=unreadable,
+                incidents={m: r.incidents or () for m, r in readings.items() if r.report is None}
+                if session is not None
+                else None,
+                notes=[
+                    f"{r.model}: {len(r.left_out)} night(s) of its history cannot be read and are left out"
+                    for r in readings.values()
+                    if r.left_out
+                ],  # fmt: skip
+            )
             published.pages += publish_fleet_overview(store, view)
         except Exception as exc:
             published.errors.append(PageError("fleet overview", None, _reason(exc)))

@@ -93,13 +93,14 @@ class Database:
         self.close()
 
 
-def open_database(url: str, *, lock_timeout: float = 10.0, upgrade: bool = True) -> Database:
+def open_database(url: str, *, lock_timeout: float = 10.0, upgrade: bool = True, create: bool = True) -> Database:
     """Open the incident database at a SQLAlchemy URL and (``upgrade``) migrate it to the newest schema.
 
     SQLite: the parent folder is created, a locked file is waited on for ``lock_timeout`` seconds, foreign keys
     are enforced. With ``upgrade=False`` the database must already be at the newest revision. Raises
     IncidentStoreError (the password redacted) when the URL is malformed, its driver missing, the database
-    unreachable or locked, or the migration fails.
+    unreachable or locked, or the migration fails. With ``create=False`` (a reader: the pages) an SQLite file
+    that does not exist is that error too, instead of a new empty database that would read as "no incident".
     """
     shown = redact(url)
     try:
@@ -109,6 +110,13 @@ def open_database(url: str, *, lock_timeout: float = 10.0, upgrade: bool = True)
             f"incident database: the URL must be a SQLAlchemy URL such as sqlite:///state/governance.db; "
             f"got {shown!r} instead"
         ) from exc
+    database_file = parsed.database if parsed.get_backend_name() == "sqlite" else None
+    if not create and database_file and database_file != ":memory:" and not database_file.startswith("file:"):
+        if not Path(database_file).is_file():
+            raise IncidentStoreError(
+                f"incident database {shown}: the file must exist to be read; got none at {database_file} (no "
+                "night has been responded to with this database yet)"
+            )
     try:
         engine = _engine(parsed, lock_timeout)
     except OSError as exc:

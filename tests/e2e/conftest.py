@@ -22,6 +22,8 @@ class DemoRun:
         self.changed_files = changed_files
         self.fleet_path = root / "configs" / "fleet.yaml"
         self.runs = root / "runs"
+        self.month_runs = root / "runs-after-the-month"
+        """The results and pages as the month left them (later tests rerun nights in ``runs``)."""
         self.summaries = summaries
 
     def result(self, night: str, model: str) -> dict[str, Any]:
@@ -63,4 +65,5 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> DemoRun:
     summaries = run_the_month(fleet_path)
     # the incident database as the month left it, for the response's tests (later tests rerun nights)
     shutil.copy(root / ".state" / "governance.db", root / "governance-after-the-month.db")
+    shutil.copytree(root / "runs", root / "runs-after-the-month")
     return DemoRun(root, summaries, built.changed_files)

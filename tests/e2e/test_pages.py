@@ -27,7 +27,8 @@ FEED_NIGHTS = {(m, n.isoformat()) for i in FEED_INCIDENTS for m in i.models for 
 
 
 def _page(demo: DemoRun, relative: str) -> dict[str, Any]:
-    return dict(json.loads((demo.runs / relative).read_text()))
+    """A page's JSON as the month left it."""
+    return dict(json.loads((demo.month_runs / relative).read_text()))
 
 
 def _models(demo: DemoRun) -> list[str]:
@@ -51,18 +52,18 @@ def test_every_night_has_every_page_beside_the_json_it_was_rendered_from(demo: D
         for night in DEMO_NIGHTS
         for page in ["index.html", "index.json"]
         + [f"reports/{m}.{ext}" for m in models for ext in ("html", "md", "json")]
-        if not (demo.runs / night / page).is_file()
+        if not (demo.month_runs / night / page).is_file()
     ]
     missing += [
         f"cards/{m}.{ext}"
         for m in models
         for ext in ("html", "md", "json")
-        if not (demo.runs / "cards" / f"{m}.{ext}").is_file()
+        if not (demo.month_runs / "cards" / f"{m}.{ext}").is_file()
     ]
     missing += [
         f"board/{MONTH}.{ext}"
         for ext in ("html", "pdf", "json")
-        if not (demo.runs / "board" / f"{MONTH}.{ext}").is_file()
+        if not (demo.month_runs / "board" / f"{MONTH}.{ext}").is_file()
     ]
     assert missing == []
     assert not list(demo.root.glob("reports/*.html")), "rendered pages go under the output folder, never the repo"
@@ -84,6 +85,41 @@ def test_each_planted_incident_is_in_its_owner_report_and_the_overview_from_the_
     assert (row["status"], row["sev"]) == ("incident", report["banner"]["sev"])
     before = [n for n in DEMO_NIGHTS if n < incident.first_night.isoformat() and (incident.model, n) not in FEED_NIGHTS]
     assert [n for n in before if _page(demo, f"{n}/reports/{incident.model}.json")["banner"]["level"] != "ok"] == []
+
+
+def _incident_ids(demo: DemoRun, model: str | None = None, feed: str | None = None) -> set[int]:
+    """The ids of the incidents the month opened for the model (or the feed), from the database as it left it."""
+    import sqlite3
+
+    with sqlite3.connect(demo.root / "governance-after-the-month.db") as db:
+        if model is not None:
+            rows = db.execute("select id from incidents where model = ?", (model,)).fetchall()
+        else:
+            rows = db.execute("select id from incidents where model is null and feed = ?", (feed,)).fetchall()
+    return {int(r[0]) for r in rows}
+
+
+@pytest.mark.parametrize("incident", INCIDENTS, ids=lambda i: f"{i.model}-{i.kind}")
+def test_each_planted_incident_is_in_the_models_card_and_the_board_summary(demo: DemoRun, incident: Any) -> None:
+    ids = _incident_ids(demo, model=incident.model)
+    assert ids
+    card = _page(demo, f"cards/{incident.model}.json")
+    on_card = {i["id"] for i in card["incidents"]} | {i["id"] for i in card["past_incidents"]}
+    assert ids <= on_card, sorted(ids - on_card)
+    board = _page(demo, f"board/{MONTH}.json")
+    (risk,) = [r for r in board["top_risks"] if r["model"] == incident.model]
+    assert set(risk["incidents"]) == ids
+
+
+def test_the_feed_incident_is_in_the_board_summary_and_each_models_report(demo: DemoRun) -> None:
+    (feed,) = FEED_INCIDENTS
+    ids = _incident_ids(demo, feed=feed.feed)
+    board = _page(demo, f"board/{MONTH}.json")
+    assert [set(r["incidents"]) for r in board["top_risks"] if r["feed"] == feed.feed] == [ids]
+    for model in feed.models:
+        report = _page(demo, f"{feed.night.isoformat()}/reports/{model}.json")
+        assert {i["id"] for i in report["incidents"] if i["fired_tonight"]} == ids
+        assert report["banner"]["level"] == "incident"
 
 
 def test_the_healthy_models_reports_say_ok_but_while_their_feed_fails(demo: DemoRun) -> None:
@@ -129,19 +165,21 @@ def test_each_kind_of_page_renders_in_a_browser_with_its_verdict_and_the_planted
 ) -> None:
     loan = next(i for i in INCIDENTS if i.model == "loan_approval_us")
     night = loan.detect_by.isoformat()
-    _open(chromium, demo.runs / night / "reports" / "loan_approval_us.html", "owner-report-incident",
+    _open(chromium, demo.month_runs / night / "reports" / "loan_approval_us.html", "owner-report-incident",
           expect=["INCIDENT SEV2", "annual_income", "Data validation", "Drift", "Fairness"])  # fmt: skip
-    _open(chromium, demo.runs / night / "reports" / "churn_telecom.html", "owner-report-ok", expect=["OK"])
-    _open(chromium, demo.runs / night / "index.html", "fleet-overview", expect=["loan_approval_us", "INCIDENT SEV2"])
-    _open(chromium, demo.runs / "cards" / "credit_default_pd.html", "model-card", expect=["credit_default_pd"])
-    _open(chromium, demo.runs / "board" / f"{MONTH}.html", "board-summary",
+    _open(chromium, demo.month_runs / night / "reports" / "churn_telecom.html", "owner-report-ok", expect=["OK"])
+    _open(
+        chromium, demo.month_runs / night / "index.html", "fleet-overview", expect=["loan_approval_us", "INCIDENT SEV2"]
+    )
+    _open(chromium, demo.month_runs / "cards" / "credit_default_pd.html", "model-card", expect=["credit_default_pd"])
+    _open(chromium, demo.month_runs / "board" / f"{MONTH}.html", "board-summary",
           expect=[i.model for i in INCIDENTS] + ["credit_bureau"])  # fmt: skip
 
 
 def test_the_overview_sorts_and_filters_with_javascript_and_is_complete_without(
     demo: DemoRun, chromium: Browser
 ) -> None:
-    page = demo.runs / "2026-10-18" / "index.html"
+    page = demo.month_runs / "2026-10-18" / "index.html"
     with chromium.open(page, javascript=False) as off:
         assert off.page.locator("#fleet tbody tr[data-model]").count() == len(_models(demo))
         assert off.page.locator("#filters").is_hidden()
@@ -162,7 +200,7 @@ def test_the_overview_sorts_and_filters_with_javascript_and_is_complete_without(
 
 
 def test_the_board_pdf_is_paginated_and_not_blank(demo: DemoRun) -> None:
-    pdf = demo.runs / "board" / f"{MONTH}.pdf"
+    pdf = demo.month_runs / "board" / f"{MONTH}.pdf"
     info = subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True, check=True).stdout
     pages = int(next(line.split()[-1] for line in info.splitlines() if line.startswith("Pages:")))
     assert 2 <= pages <= 20, info

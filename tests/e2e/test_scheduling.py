@@ -255,7 +255,12 @@ def test_govern_serve_schedules_the_fleet_and_a_served_run_completes_named_tagge
 
             artifacts = {a.key: a for a in client.read_artifacts(artifact_filter=ArtifactFilter(
                 flow_run_id=ArtifactFilterFlowRunId(any_=[run.id])))}  # fmt: skip
-            assert set(artifacts) == {f"governance-{NIGHT}", f"governance-{NIGHT}-cards"}  # loan has no findings
+            assert set(artifacts) == {  # loan has no findings; the night's pages, and the overview's link
+                f"governance-{NIGHT}", f"governance-{NIGHT}-cards", f"pages-{NIGHT}", "fleet-overview"
+            }  # fmt: skip
+            pages = str(artifacts[f"pages-{NIGHT}"].data)
+            assert f"{NIGHT}/index.html" in pages and f"{NIGHT}/reports/cards.html" in pages
+            assert "not written" not in pages
             assert artifacts[f"governance-{NIGHT}"].type == "table"
             cards = artifacts[f"governance-{NIGHT}-cards"]
             assert cards.type == "markdown" and "drift.feature" in str(cards.data)

@@ -227,3 +227,12 @@ def test_new_processes_opening_a_new_database_at_once_all_succeed(tmp_path: Path
 def test_head_revision_is_the_newest_script() -> None:
     revisions = [re.match(r"(\w+?)_", p.name) for p in (MIGRATIONS / "versions").glob("*.py")]
     assert head_revision() == max(m.group(1) for m in revisions if m)
+
+
+def test_a_reader_never_creates_the_database_it_would_read_as_empty(tmp_path: Path) -> None:
+    path = tmp_path / "state" / "governance.db"
+    with pytest.raises(IncidentStoreError, match="the file must exist to be read; got none at"):
+        open_database(f"sqlite:///{path}", create=False)
+    assert not path.exists() and not path.parent.exists()
+    open_database(f"sqlite:///{path}").close()  # the nightly run creates it
+    open_database(f"sqlite:///{path}", create=False).close()
