@@ -38,6 +38,8 @@ test: lint
 bench: $(STAMP)
 	$(BIN)/python benchmarks/pipeline_benchmark.py
 	$(BIN)/python benchmarks/drift_benchmark.py
+	test -f runs/board/2026-10.html || $(BIN)/govern demo --run  # the pages are rendered from the demo's month
+	$(BIN)/python benchmarks/reports_benchmark.py
 
 schemas: $(STAMP)
 	$(BIN)/python schemas/publish.py

@@ -155,8 +155,12 @@ def report_board(
 
 
 def _finish(published: Any) -> None:
+    """Print where each page was written, then what was not (an error, or a page left newer on purpose);
+    exit 1 when a page was not written or nothing was."""
     _written(published.pages)
     for error in published.errors:
         typer.secho(str(error), fg=typer.colors.RED, err=True)
-    if published.errors:
+    for skipped in published.skipped:
+        typer.secho(str(skipped), fg=typer.colors.YELLOW, err=True)
+    if published.errors or not published.pages:
         raise typer.Exit(1)

@@ -18,7 +18,8 @@ The free-text sections come from a file the owner edits, beside the model's conf
 ``<models_dir>/<model>.card.md`` (not ``.yaml``: every ``*.yaml`` there is read as a model). One
 ``## <Section>`` heading per section (``CARD_SECTIONS``); a section not written is shown as missing, with the file
 to edit. The owner's Markdown is rendered with markdown-it-py, raw HTML off (a tag shows as text), images off
-(a page fetches nothing) and links only of the schemes markdown-it deems safe.
+(a page fetches nothing) and links only of the schemes markdown-it deems safe; the Markdown page keeps the
+owner's Markdown, with the same refusals (``markdown_source``).
 
 An unknown heading is a **warning shown on the card**, not an error: the card is written by the nightly run, and
 a typo in a free-text file must neither stop the night nor leave auditors without a card; the warning names the
@@ -39,8 +40,9 @@ model's first card (no previous card in the store) reconstructs the changes of t
 
 Nights out of order: a rerun of the card's own night recomputes from the baseline the card kept (the same
 files, no second change entry); a night older than the current card's writes **nothing**, neither the current
-card nor any version's: a version's card holds what was known on its last night, and an old night re-rendered
-today would mix today's registry and governance records into it. (``model_card`` still builds that night's
+card nor any version's, and ``publish_card`` says so (``StaleCardError``, a ``ReportError``, naming both nights):
+a version's card holds what was known on its last night, and an old night re-rendered today would mix today's
+registry and governance records into it. (``model_card`` still builds that night's
 card, with the change log as recorded up to it, for a caller who only wants to look. To rebuild the history,
 delete ``cards/<model>*`` and publish the nights in order.)
 """
@@ -193,8 +195,10 @@ def markdown_html(text: str) -> str:
 def markdown_source(text: str) -> Markup:
     """The owner's Markdown for the card's Markdown page: ``&`` and ``<`` escaped as entities (a tag is shown,
     never run; the rest of the Markdown keeps its meaning), an image made a link (``\\![...]``: a viewer
-    fetches nothing) and headings demoted to at least ``####`` (under the card's own)."""
-    out, fence = [], None
+    fetches nothing), a link whose target markdown-it refuses (``javascript:``, ``vbscript:``, ``file:``,
+    ``data:`` but images: its ``validateLink``) made text, as on the HTML page, and headings demoted to at
+    least ``####`` (under the card's own)."""
+    out, fence, prose = [], None, []
     for line in text.replace("&", "&amp;").replace("<", "&lt;").splitlines():
         opened = _FENCE.match(line)
         if opened and (fence is None or opened.group(1)[0] == fence[0]):
@@ -203,8 +207,33 @@ def markdown_source(text: str) -> Markup:
             if heading := re.match(r"^ {0,3}(#{1,6})([ \t].*|)$", line):
                 line = "#" * max(4, len(heading.group(1))) + heading.group(2)
             line = re.sub(r"(?<!\\)!\[", r"\\![", line)
-        out.append(line)
+            prose.append(line)
+            continue
+        out += [_unlinked("\n".join(prose)), line] if prose else [line]
+        prose = []
+    if prose:
+        out.append(_unlinked("\n".join(prose)))
     return Markup("\n".join(out).strip("\n"))
+
+
+# a link's target: after "](" (inline) or "]:" (a reference definition), on the same line or the next
+_LINK_TARGET = re.compile(r"\]([(:])[ \t]*\n?[ \t]*(\S*)")
+_MARKDOWN_ESCAPE = re.compile(r"\\([!-/:-@\[-`{-~])")
+
+
+def _unlinked(prose: str) -> str:
+    """``prose`` (Markdown outside fenced code, ``&`` and ``<`` already escaped) with each link whose target
+    markdown-it's ``validateLink`` refuses turned into text: its closing ``]`` escaped, so neither an inline link
+    ``[x](javascript:...)`` nor a definition ``[x]: javascript:...`` is one for any Markdown viewer."""
+    md = _markdown_parser()
+    pieces, start = [], 0
+    for found in _LINK_TARGET.finditer(prose):
+        target = _MARKDOWN_ESCAPE.sub(r"\1", found.group(2))  # as the viewer reads it: "\:" is ":"
+        backslashes = len(prose[: found.start()]) - len(prose[: found.start()].rstrip("\\"))
+        if backslashes % 2 == 0 and not md.validateLink(md.normalizeLink(target)):
+            pieces += [prose[start : found.start()], "\\"]
+            start = found.start()
+    return "".join([*pieces, prose[start:]])
 
 
 def _missing_note(path: str) -> str:
@@ -648,8 +677,19 @@ class ModelCard:
         return _slug(self.serving_version) if self.serving_version else None
 
 
+_PLAIN_VERSION = re.compile(r"[A-Za-z0-9][A-Za-z0-9.-]*")
+_SLUG_KEPT = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-")
+
+
 def _slug(version: str) -> str:
-    return re.sub(r"[^A-Za-z0-9_.-]", "_", version).lstrip(".-_") or "unknown"
+    """The file name of a version's card: the version itself when it is plain (letters, digits, ``.`` and ``-``,
+    starting with a letter or digit, no ``..``: every registry version number), else ``v_`` and the version
+    with each byte of its UTF-8 but letters, digits and ``-`` written ``_xx`` (hex): "a b" is ``v_a_20b``,
+    "a_b" ``v_a_5fb``. Never two versions one name (a plain name has no ``_``; an escape decodes back), so the
+    card of a version that stopped serving is never overwritten by another's."""
+    if _PLAIN_VERSION.fullmatch(version) and ".." not in version:
+        return version
+    return "v_" + "".join(chr(byte) if byte in _SLUG_KEPT else f"_{byte:02x}" for byte in version.encode("utf-8"))
 
 
 # ---------------------------------------------------------------------------------------------- builders
@@ -1419,13 +1459,25 @@ def _written_night(store: ResultsStore, relative: str) -> str | None:
     return str(night) if night else None
 
 
+class StaleCardError(ReportError):
+    """A card of a night older than the current card's: not written (see the module docstring)."""
+
+    def __init__(self, model: str, written: str, asked: str) -> None:
+        self.model, self.written, self.asked = model, written, asked
+        super().__init__(
+            f"cards/{model} is of {written}, newer than {asked}: not rewritten (a card is only written for its "
+            f"latest night; to rebuild the history, delete cards/{model}* and publish the nights in order)"
+        )
+
+
 def publish_card(store: ResultsStore, card: ModelCard) -> list[str]:
     """Write the card: ``cards/<model>.html|md|json`` (current) and ``cards/<model>/<version>.html|md|json``
-    (the serving version's); other versions' files are never touched. A card of a night older than the current
-    card's writes nothing (see the module docstring). Returns the locations written (or found unchanged)."""
+    (the serving version's); other versions' files are never touched. Returns the locations written (or found
+    unchanged). A card of a night older than the current card's writes nothing and is a ``StaleCardError``
+    (a ``ReportError``) naming both nights (see the module docstring)."""
     current = _written_night(store, f"cards/{card.model}.json")
     if current is not None and current > card.night:
-        return []
+        raise StaleCardError(card.model, current, card.night)
     document = card_json(card)
     targets: list[tuple[str, Location]] = [(f"cards/{card.model}", "current")]
     if card.version_slug is not None:
@@ -1445,6 +1497,7 @@ __all__ = [
     "CardFigures",
     "ModelCard",
     "OwnerText",
+    "StaleCardError",
     "TextSection",
     "VersionChange",
     "card_json",

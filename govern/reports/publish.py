@@ -49,6 +49,8 @@ class Published:
     night: str
     pages: list[str] = field(default_factory=list)
     errors: list[PageError] = field(default_factory=list)
+    skipped: list[PageError] = field(default_factory=list)
+    """Pages left as they are on purpose: a card newer than the night rendered (a rerun of an older night)."""
     seconds: float = 0.0
 
     def location(self, suffix: str) -> str | None:
@@ -164,12 +166,14 @@ def publish_night(
             except Exception as exc:  # one model's page never stops the others'
                 published.errors.append(PageError("owner report", model, _reason(exc)))
         if cards and read.report is not None:
-            try:
-                from govern.reports.card import model_card, publish_card
+            from govern.reports.card import StaleCardError, model_card, publish_card
 
+            try:
                 card = model_card(fleet, model, night, store=store, registry=registry, session=session,
                                   history=read.history)  # fmt: skip
                 published.pages += publish_card(store, card)
+            except StaleCardError as exc:  # a rerun of an older night: the current card stays the newest's
+                published.skipped.append(PageError("model card", model, _reason(exc)))
             except Exception as exc:
                 published.errors.append(PageError("model card", model, _reason(exc)))
     if overview:

@@ -11,6 +11,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from govern.config import load_fleet
 from govern.errors import RegistryError
@@ -18,7 +20,7 @@ from govern.registry import InMemoryRegistry
 from govern.reports import card as cards
 from govern.reports.render import ReportError
 from govern.results import ModelNightResult
-from govern.store import ResultsStore
+from govern.store import ResultsStore, _checked_page
 from tests import evidence_factory as ef
 from tests.fleet_factory import model_config, write_fleet
 from tests.reports import nights
@@ -175,13 +177,62 @@ def test_a_rerun_of_the_night_writes_the_same_files_and_no_second_change(world: 
     assert snapshot(world["store"]) == world["files"][NIGHTS[4]]
 
 
-def test_an_older_night_writes_nothing(world: dict[str, Any]) -> None:
+def test_an_older_night_writes_nothing_and_says_so(world: dict[str, Any]) -> None:
     for each in (NIGHTS[1], NIGHTS[3]):  # version 1's and version 2's own nights: both older than the card
         older = card_of(world, "credit", each)
         assert older.serving_version == FIGURES[each][0]
         assert [c.to_version for c in older.changes] == (["2"] if each == NIGHTS[3] else [])  # the log up to it
-        assert cards.publish_card(world["store"], older) == []
+        with pytest.raises(cards.StaleCardError, match=rf"^cards/credit is of {NIGHTS[4]}, newer than {each}: not "
+                           "rewritten") as refused:  # fmt: skip
+            cards.publish_card(world["store"], older)
+        assert isinstance(refused.value, ReportError)
+        assert (refused.value.model, refused.value.written, refused.value.asked) == ("credit", NIGHTS[4], each)
     assert snapshot(world["store"]) == world["files"][NIGHTS[4]]
+
+
+def test_an_older_night_leaves_the_card_and_says_so_without_an_error(world: dict[str, Any]) -> None:
+    """A rerun of an older night keeps the newest card, and says so (what ``govern report card --night
+    <older>`` prints, exiting 1 as nothing was written); it is not an error of the night's pages."""
+    from govern.reports.publish import publish_night
+
+    with world["db"].session() as session:
+        published = publish_night(world["fleet"], NIGHTS[2], store=world["store"], session=session,
+                                  registry=world["registry"], models=["credit"], owner=False,
+                                  overview=False)  # fmt: skip
+    (error,) = published.skipped
+    assert (error.page, error.model, published.pages, published.errors) == ("model card", "credit", [], [])
+    assert f"cards/credit is of {NIGHTS[4]}, newer than {NIGHTS[2]}: not rewritten" in str(error)
+    assert snapshot(world["store"]) == world["files"][NIGHTS[4]]
+
+
+def test_two_versions_never_share_a_card_file(tmp_path: Path) -> None:
+    """Versions "a b" and "a_b" were one file ("a_b"): the second version's card overwrote the first's."""
+    fleet = load_fleet(write_fleet(tmp_path, models=[model_config("credit")]))
+    store = ResultsStore(fleet.output)
+    for each, version in zip(NIGHTS[:3], ("a b", "a_b", "../a"), strict=True):
+        store.write_result(scored(each, version, estimated=0.84, impact=0.95))
+        cards.publish_card(store, cards.model_card(fleet, "credit", each, store=store))
+    folder = Path(store.root) / "cards" / "credit"
+    written = {json.loads(p.read_text())["serving_version"]: p for p in folder.glob("*.json")}
+    assert set(written) == {"a b", "a_b", "../a"} and all(p.parent == folder for p in written.values())
+    assert {v: json.loads(p.read_text())["night"] for v, p in written.items()} == dict(
+        zip(("a b", "a_b", "../a"), NIGHTS[:3], strict=True)
+    )
+
+
+@pytest.mark.parametrize(
+    ("version", "slug"),
+    [("1", "1"), ("12", "12"), ("1.0-rc1", "1.0-rc1"), ("a_b", "v_a_5fb"), ("a b", "v_a_20b"), ("..", "v__2e_2e"),
+     ("1..2", "v_1_2e_2e2"), ("-x", "v_-x"), ("v/2", "v_v_2f2"), ("é", "v__c3_a9"), ("", "v_")],
+)  # fmt: skip
+def test_a_version_s_file_name_is_the_version_or_its_escape(version: str, slug: str) -> None:
+    assert cards._slug(version) == slug
+
+
+@given(st.text(max_size=12), st.text(max_size=12))
+def test_a_version_s_file_name_is_one_to_one_and_safe(first: str, second: str) -> None:
+    assert (cards._slug(first) == cards._slug(second)) == (first == second)
+    _checked_page(f"cards/credit/{cards._slug(first)}.html")  # a page the store accepts (no "..", no "/")
 
 
 def test_a_night_that_recorded_no_version_keeps_the_last_one_and_records_no_change(tmp_path: Path) -> None:
@@ -405,6 +456,47 @@ def test_a_name_holding_a_script_tag_is_shown_as_text_on_both_pages(texts: Any) 
     assert "Text under a heading the card does not know." in html
     assert "<img" not in html and '!<a href="https://example.com/x.png">a picture</a>' in html  # a link, no fetch
     assert "\\![a picture](https://example.com/x.png)" in md
+    assert "[a link\\](javascript:alert(1))" in md  # text, as on the HTML page
+
+
+def _trusting_viewer(markdown: str) -> str:
+    """HTML of ``markdown`` by a Markdown viewer that links any target (markdown-it with its link check off)."""
+    from markdown_it import MarkdownIt
+
+    viewer = MarkdownIt("commonmark")
+    viewer.validateLink = lambda url: True  # type: ignore[method-assign]
+    return viewer.render(markdown)
+
+
+@pytest.mark.parametrize(
+    "refused",
+    [
+        "[x](javascript:alert(1))",
+        "[x](JavaScript:alert(1) 'a title')",
+        "[x](  javascript\\:alert(1))",
+        "[x](\nvbscript:msgbox(1))",
+        "[x](file:///etc/passwd)",
+        "[x](data:text/html;base64,PHNjcmlwdD4=)",
+        "[x\\\\](javascript:alert(1))",  # an escaped backslash: the ] still closes the link
+        "See [x].\n\n[x]: javascript:alert(1)",
+        "See [x][r].\n\n  [r]:\n  javascript:alert(1)",
+    ],
+)
+def test_a_link_markdown_it_refuses_is_text_on_the_markdown_page_too(refused: str) -> None:
+    page = cards.markdown_source(f"Before.\n\n{refused}\n\nAfter.")
+    assert "<a " in _trusting_viewer(refused)  # the case is a link to a viewer that trusts it
+    shown = _trusting_viewer(str(page))
+    assert "<a " not in shown and "Before." in shown and "After." in shown
+    assert "alert(1)" in shown or "msgbox(1)" in shown or "/etc/passwd" in shown or "PHNjcmlwdD4=" in shown
+
+
+def test_a_safe_link_and_code_are_kept_as_written_on_the_markdown_page() -> None:
+    kept = (
+        "[site](https://example.com/a_(b)) [mail](mailto:o@example.com) [rel](../x.html) "
+        "[png](data:image/png;base64,AA)\n\n```\n[x](javascript:alert(1))\n```"
+    )
+    assert cards.markdown_source(kept) == kept
+    assert _trusting_viewer(kept).count("<a ") == 4
 
 
 # ---------------------------------------------------------------------------------------------- the pages

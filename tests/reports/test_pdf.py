@@ -3,12 +3,17 @@ would: poppler's pdfinfo counts its A4 pages, pdftoppm renders the first one, wh
 
 from __future__ import annotations
 
+import contextlib
+import os
 import shutil
+import signal
 import subprocess
+import time
 from pathlib import Path
 
 import pytest
 
+from govern.reports import pdf as printing
 from govern.reports.pdf import CHROMIUM_ENV, find_chromium, html_to_pdf
 from govern.reports.render import ReportError
 
@@ -69,7 +74,7 @@ def test_the_board_summary_prints(tmp_path: Path) -> None:
         _run(world, OCTOBER)
         html = render_board(_summary(world))
     finally:
-        world_iter.close()
+        next(world_iter, None)  # the world's teardown (closes its database)
     pdf = tmp_path / "board.pdf"
     pdf.write_bytes(html_to_pdf(html))
     info = subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True, check=True).stdout
@@ -95,3 +100,73 @@ def test_a_missing_browser_is_named(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("PATH", "")
     with pytest.raises(ReportError, match="chromium, chromium-browser, google-chrome must be on PATH"):
         html_to_pdf(PAGE)
+
+
+# A stand-in for Chromium (a shell script): it notes its arguments, may start a helper that outlives it (as
+# Chromium's zygote and crash handler can) and writes the PDF it is asked for, or hangs.
+NOTE_ARGUMENTS = 'printf "%s\\n" "$@" > "$(dirname "$0")/arguments"\n'
+START_HELPER = 'sleep 60 &\necho $! > "$(dirname "$0")/helper"\n'
+WRITE_PDF = (
+    'for a in "$@"; do case "$a" in --print-to-pdf=*) echo "%PDF-1.4 stand-in" > "${a#--print-to-pdf=}";; esac; done\n'
+)
+
+
+def _stand_in(tmp_path: Path, *steps: str) -> str:
+    script = tmp_path / "chromium"
+    script.write_text("#!/bin/sh\n" + "".join(steps), encoding="utf-8")
+    script.chmod(0o755)
+    return str(script)
+
+
+def _helper_gone(tmp_path: Path) -> bool:
+    """Whether the stand-in's helper has been killed (waits up to 5 s; an unreaped zombie counts as gone)."""
+    pid = int((tmp_path / "helper").read_text())
+    try:
+        for _ in range(50):
+            try:
+                state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+            except FileNotFoundError:
+                return True
+            if state in ("Z", "X"):
+                return True
+            time.sleep(0.1)
+        return False
+    finally:  # never leave the helper running, whatever the code under test did
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGKILL)
+
+
+@pytest.mark.parametrize(("euid", "sandboxed"), [(0, False), (1000, True)])
+def test_the_sandbox_is_turned_off_only_as_root(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, euid: int, sandboxed: bool
+) -> None:
+    browser = _stand_in(tmp_path, NOTE_ARGUMENTS, WRITE_PDF)
+    monkeypatch.setattr(printing.os, "geteuid", lambda: euid)
+    assert html_to_pdf(PAGE, chromium=browser) == b"%PDF-1.4 stand-in\n"
+    arguments = (tmp_path / "arguments").read_text().split("\n")
+    assert "--headless" in arguments
+    assert ("--no-sandbox" not in arguments) is sandboxed
+
+
+def test_on_timeout_the_browser_and_its_helpers_are_killed(tmp_path: Path) -> None:
+    browser = _stand_in(tmp_path, START_HELPER, "exec sleep 60\n")
+    started = time.monotonic()
+    with pytest.raises(ReportError, match="printing to PDF must finish within 1 s; it did not"):
+        html_to_pdf(PAGE, chromium=browser, timeout=1)
+    assert time.monotonic() - started < 10
+    assert _helper_gone(tmp_path)
+
+
+def test_a_helper_left_behind_neither_holds_the_print_nor_outlives_it(tmp_path: Path) -> None:
+    """The browser printed and exited, its helper did not: the PDF is returned at once, and the helper killed."""
+    browser = _stand_in(tmp_path, START_HELPER, WRITE_PDF)
+    started = time.monotonic()
+    assert html_to_pdf(PAGE, chromium=browser, timeout=20) == b"%PDF-1.4 stand-in\n"
+    assert time.monotonic() - started < 10
+    assert _helper_gone(tmp_path)
+
+
+def test_a_browser_that_fails_is_quoted(tmp_path: Path) -> None:
+    browser = _stand_in(tmp_path, 'echo "first" >&2\necho "[ERROR] no display" >&2\nexit 3\n')
+    with pytest.raises(ReportError, match=r"got exit code 3 and no file \(first \| \[ERROR\] no display\)"):
+        html_to_pdf(PAGE, chromium=browser)
