@@ -322,6 +322,12 @@ class _InlineExecutor(Executor):
 # ---------------------------------------------------------------------------------------------- registry
 
 
+def _hyperparameters(model: Any) -> dict[str, Any]:
+    """The final estimator's hyperparameters that are plain values (what a training run logs)."""
+    final = model.steps[-1][1] if hasattr(model, "steps") else model
+    return {k: v for k, v in sorted(final.get_params(deep=False).items()) if isinstance(v, int | float | str | bool)}
+
+
 def _register(registry: Any, spec: ModelSpec, result: _ModelResult) -> None:
     """Replace the model in the registry with the spec's versions; champion on the version serving on the
     first night (later deployments are applied night by night by ``demo.serving``, from the ``deployed_on``
@@ -337,7 +343,19 @@ def _register(registry: Any, spec: ModelSpec, result: _ModelResult) -> None:
             f"reference_{metric}": f"{result.reference_metric[number]:.4f}",
             "source": "govern demo",
         }
-        registry.register_sklearn(spec.name, model, tags=tags, description=f"v{number}: {version.note}")
+        registry.register_sklearn(
+            spec.name,
+            model,
+            tags=tags,
+            description=f"v{number}: {version.note}",
+            params={
+                "algorithm": version.algorithm,
+                "training_rows": version.train_rows,
+                "trained_on": version.trained_on.isoformat(),
+                **_hyperparameters(model),
+            },  # fmt: skip
+            metrics={f"reference_{metric}": result.reference_metric[number]},
+        )
     registry.set_alias(spec.name, SERVING_ALIAS, str(spec.serving_version(DEMO_NIGHTS[0])))
 
 

@@ -168,9 +168,17 @@ class ModelRegistry(Protocol):
         ...
 
     def register_sklearn(
-        self, name: str, model: Any, *, tags: dict[str, str] | None = None, description: str = ""
+        self,
+        name: str,
+        model: Any,
+        *,
+        tags: dict[str, str] | None = None,
+        description: str = "",
+        params: dict[str, Any] | None = None,
+        metrics: dict[str, float] | None = None,
     ) -> ModelVersionInfo:
-        """Store ``model`` as the next version of ``name`` (creating the registered model if needed)."""
+        """Store ``model`` as the next version of ``name`` (creating the registered model if needed), with the
+        training run's ``params`` and ``metrics`` logged on its run (the model card's lineage)."""
         ...
 
     def delete_model(self, name: str, *, missing_ok: bool = False) -> None:
@@ -330,7 +338,14 @@ class InMemoryRegistry:
             return artifact_tree_digest([("model.pkl", hashlib.sha256(pickle.dumps(model)).hexdigest())])
 
     def register_sklearn(
-        self, name: str, model: Any, *, tags: dict[str, str] | None = None, description: str = ""
+        self,
+        name: str,
+        model: Any,
+        *,
+        tags: dict[str, str] | None = None,
+        description: str = "",
+        params: dict[str, Any] | None = None,
+        metrics: dict[str, float] | None = None,
     ) -> ModelVersionInfo:
         with self._lock:
             stored = self._models.setdefault(name, [])
@@ -343,6 +358,8 @@ class InMemoryRegistry:
                 tags={k: str(v) for k, v in (tags or {}).items()},
             )
             stored.append(_StoredVersion(info, copy.deepcopy(model), description))
+        self.log_run_data(name, version, params=params, metrics=metrics)
+        with self._lock:
             return self._with_aliases(info)
 
     def delete_model(self, name: str, *, missing_ok: bool = False) -> None:
@@ -760,7 +777,14 @@ class MlflowRegistry:
                 return folder_digest(local)
 
     def register_sklearn(
-        self, name: str, model: Any, *, tags: dict[str, str] | None = None, description: str = ""
+        self,
+        name: str,
+        model: Any,
+        *,
+        tags: dict[str, str] | None = None,
+        description: str = "",
+        params: dict[str, Any] | None = None,
+        metrics: dict[str, float] | None = None,
     ) -> ModelVersionInfo:
         import mlflow
         import mlflow.sklearn
@@ -774,6 +798,10 @@ class MlflowRegistry:
             # so registration stays inside the same context as the run.
             with self._global_uris():
                 with mlflow.start_run(experiment_id=experiment_id, run_name=name) as run:
+                    if params:
+                        mlflow.log_params({k: str(v) for k, v in params.items()})
+                    if metrics:
+                        mlflow.log_metrics({k: float(v) for k, v in metrics.items()})
                     logged = mlflow.sklearn.log_model(
                         model,
                         name="model",

@@ -465,3 +465,16 @@ def test_http_retry_bounds_leave_the_users_settings_alone(tmp_path: Path, monkey
     assert MlflowRegistry(f"http://127.0.0.1:{_closed_port()}", tmp_path).client is not None
     assert os.environ["MLFLOW_HTTP_REQUEST_MAX_RETRIES"] == "0"
     assert os.environ["MLFLOW_HTTP_REQUEST_TIMEOUT"] == MLFLOW_HTTP_DEFAULTS["MLFLOW_HTTP_REQUEST_TIMEOUT"]
+
+
+def test_a_registered_versions_run_keeps_its_params_and_metrics_for_the_card(tmp_path: Path) -> None:
+    from sklearn.dummy import DummyClassifier
+
+    from govern.registry import InMemoryRegistry, MlflowRegistry
+
+    model = DummyClassifier().fit([[0], [1]], [0, 1])
+    mlflow_registry = MlflowRegistry(f"sqlite:///{tmp_path / 'ml.db'}", tmp_path / "art", create=True)
+    for registry in (InMemoryRegistry(), mlflow_registry):
+        info = registry.register_sklearn("m", model, params={"algorithm": "dummy", "rows": 2}, metrics={"auc": 0.5})
+        details = registry.run_details("m", info.version)
+        assert (details.params, details.metrics) == ({"algorithm": "dummy", "rows": "2"}, {"auc": 0.5})

@@ -111,12 +111,12 @@ def open_database(url: str, *, lock_timeout: float = 10.0, upgrade: bool = True,
             f"got {shown!r} instead"
         ) from exc
     database_file = parsed.database if parsed.get_backend_name() == "sqlite" else None
-    if not create and database_file and database_file != ":memory:" and not database_file.startswith("file:"):
-        if not Path(database_file).is_file():
-            raise IncidentStoreError(
-                f"incident database {shown}: the file must exist to be read; got none at {database_file} (no "
-                "night has been responded to with this database yet)"
-            )
+    a_file = bool(database_file) and database_file != ":memory:" and not str(database_file).startswith("file:")
+    if not create and a_file and not Path(str(database_file)).is_file():
+        raise IncidentStoreError(
+            f"incident database {shown}: the file must exist to be read; got none at {database_file} (no "
+            "night has been responded to with this database yet)"
+        )
     try:
         engine = _engine(parsed, lock_timeout)
     except OSError as exc:

@@ -135,10 +135,11 @@ class WatchedRegistry:
     def artifact_digest(self, name: str, version: str) -> str:
         return self._call("artifact_digest", name, version)
 
-    def register_sklearn(
-        self, name: str, model: Any, *, tags: dict[str, str] | None = None, description: str = ""
-    ) -> ModelVersionInfo:
-        return self._call("register_sklearn", name, model, tags=tags, description=description)
+    def register_sklearn(self, name: str, model: Any, **kw: Any) -> ModelVersionInfo:
+        return self._call("register_sklearn", name, model, **kw)
+
+    def run_details(self, name: str, version: str) -> Any:
+        return self._call("run_details", name, version)
 
     def delete_model(self, name: str, *, missing_ok: bool = False) -> None:
         self._call("delete_model", name, missing_ok=missing_ok)
