@@ -13,7 +13,9 @@ into the same types (``from_json``); their JSON Schemas are committed in ``schem
   files of any other major.
 
 History: 2.1 added ``evidence.feed_disabled`` (a night refused because the model's feed is disabled); 2.2 added
-``ColumnDrift.distribution`` (each column's shares per bin, reference vs current, for the reports' histograms).
+``ColumnDrift.distribution`` (each column's shares per bin, reference vs current, for the reports' histograms)
+and ``ExpectationOutcome.unexpected_example``, ``expected_min``, ``expected_max`` (a typical bad value and the
+range it should have been in).
 """
 
 from __future__ import annotations
@@ -307,6 +309,17 @@ class FairnessReport(Record):
 
 
 class ExpectationOutcome(Record):
+    """One expectation's verdict. ``observed``: GE's ``observed_value`` (an aggregate, e.g. a column's mean).
+
+    ``unexpected_example``: a typical bad value of a per-row expectation on a numeric column: the median of the
+    unexpected values GE lists (up to 20), rounded to 3 significant figures, kept only when it lists at least
+    ``MIN_EXAMPLE_VALUES`` of them (so it is no one row's value; None otherwise, and for text, which may be a
+    name or an id). ``expected_min`` / ``expected_max``: the range the values should be in (a between
+    expectation's bounds; None when unbounded on that side, or not a between expectation).
+    """
+
+    MIN_EXAMPLE_VALUES: ClassVar[int] = 10
+
     expectation: str
     column: str | None
     success: bool
@@ -314,6 +327,9 @@ class ExpectationOutcome(Record):
     unexpected_fraction: Num = None
     observed: JsonAny = None
     detail: str = ""
+    unexpected_example: Num = None
+    expected_min: Num = None
+    expected_max: Num = None
 
 
 class ValidationResult(Record):

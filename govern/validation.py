@@ -6,6 +6,8 @@ stages still run where they can, and the findings blame the data, not the model.
 
 from __future__ import annotations
 
+import math
+import statistics
 import threading
 from typing import Any
 
@@ -37,6 +39,23 @@ def _observed(result: dict[str, Any]) -> Any:
     if isinstance(value, (str, int, float, bool)) or value is None:
         return value
     return str(value)[:200]
+
+
+def _unexpected_example(result: dict[str, Any]) -> float | None:
+    """The median of the unexpected values GE lists, to 3 significant figures (see ``ExpectationOutcome``)."""
+    values = [
+        float(v)
+        for v in result.get("partial_unexpected_list") or ()
+        if isinstance(v, int | float) and not isinstance(v, bool) and math.isfinite(v)
+    ]
+    if len(values) < ExpectationOutcome.MIN_EXAMPLE_VALUES:
+        return None
+    return float(f"{statistics.median(values):.3g}")
+
+
+def _bound(kwargs: dict[str, Any], name: str) -> float | None:
+    value = kwargs.get(name)
+    return float(value) if isinstance(value, int | float) and not isinstance(value, bool) else None
 
 
 def validate_batch(frame: pd.DataFrame, suite: dict[str, Any], *, source: str = "suite") -> ValidationResult:
@@ -89,6 +108,9 @@ def validate_batch(frame: pd.DataFrame, suite: dict[str, Any], *, source: str = 
                 unexpected_fraction=None if percent is None else float(percent) / 100.0,
                 observed=_observed(details),
                 detail=message or str(meta.get("notes", "")),
+                unexpected_example=_unexpected_example(details),
+                expected_min=_bound(config.kwargs, "min_value"),
+                expected_max=_bound(config.kwargs, "max_value"),
             )
         )
     failed.sort(key=lambda o: (not o.critical, o.column or "", o.expectation))

@@ -76,3 +76,24 @@ def test_malformed_suites_name_the_file(tmp_path: Path) -> None:
     (tmp_path / "unknown.json").write_text(json.dumps(unknown))
     with pytest.raises(ValidationSuiteError, match="unknown.json: suite must hold valid GE 1.x expectations"):
         validate_batch(batch(), load_suite(tmp_path / "unknown.json"), source=str(tmp_path / "unknown.json"))
+
+
+def test_a_between_failure_keeps_a_typical_bad_value_and_the_range_it_should_be_in() -> None:
+    frame = batch(income_scale=1 / 1000)
+    result = validate_batch(frame, SUITE)
+    between = next(o for o in result.failed if o.expectation == "expect_column_values_to_be_between")
+    listed = frame["income"].head(20)  # GE lists the first 20 unexpected values (here every row is one)
+    assert between.unexpected_example == pytest.approx(float(f"{listed.median():.3g}"))
+    assert (between.expected_min, between.expected_max) == (5000, 500000)
+    assert between.unexpected_example not in set(frame["income"])  # rounded: no row's own value
+
+
+def test_too_few_or_text_bad_values_give_no_example() -> None:
+    frame = batch()
+    frame.loc[:5, "income"] = 1.0  # six rows: 1.2 % unexpected breaks "mostly 0.99", too few for an example
+    frame.loc[:, "region"] = "west"
+    result = validate_batch(frame, SUITE)
+    by_type = {o.expectation: o for o in result.failed}
+    between, in_set = by_type["expect_column_values_to_be_between"], by_type["expect_column_values_to_be_in_set"]
+    assert between.unexpected_fraction == pytest.approx(6 / 500) and between.unexpected_example is None
+    assert in_set.unexpected_example is None and (in_set.expected_min, in_set.expected_max) == (None, None)

@@ -5,11 +5,13 @@ Every view is a frozen dataclass of plain values (str, numbers, tuples of views,
 ``govern.reports.svg``, and where a view would only copy a result record field by field, the record itself:
 they are frozen too), so a page renders the same from the same inputs, and ``as_dict`` gives the document a
 page was rendered from. Privacy is decided here, once: no row of data reaches a view; a group smaller than the
-policy's ``min_group_size`` keeps its name and loses its figures (``suppressed``); an expectation's observed
-value (Great Expectations' ``observed_value``: an aggregate such as a column's mean or share of non-null
-values; the results keep no row's value) is shown only when it is a number on a column that is not an id, a
-protected attribute or the API client, and is otherwise marked ``withheld``; a drift distribution's bins hold
-no handful of rows (``govern.drift`` merges them).
+policy's ``min_group_size`` keeps its name and loses its figures (``suppressed``), and so does a larger one where
+the totals would give the small one away by subtraction (``protects_smaller``, see ``suppressed_groups``); an
+expectation's observed value (Great Expectations' ``observed_value``: an aggregate such as a column's mean or
+share of non-null values) and the validation stage's example of a bad value (a rounded median of the values that
+failed, never one row's) are shown only when they are numbers on a column that is not an id, a protected
+attribute or the API client, and are otherwise marked ``withheld``; a drift distribution's bins hold no handful
+of rows (``govern.drift`` merges them).
 
 The owner's nightly report (``owner_report``) reads one model's result of the night, its history (the last 30
 nights, as ``govern.readout.HistoryLine``) and its incidents (``incident_views``), each incident as it stood
@@ -21,8 +23,9 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import itertools
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 from urllib.parse import quote
@@ -374,6 +377,13 @@ class ExpectationRow:
     withheld: bool
     """An observed value exists but is not shown: its column is private, or not a number."""
     detail: str
+    example: str | None
+    """A typical bad value (the validation stage's median of the unexpected values it saw, see
+    ``ExpectationOutcome.unexpected_example``), shown under the same rule as ``observed``; None when there is
+    none or it is withheld."""
+    example_withheld: bool
+    expected: str | None
+    """The range the values should be in ("19,060 to 302,200", "at least 0"): from the suite, not the data."""
 
 
 @dataclass(frozen=True)
@@ -394,6 +404,20 @@ def _observed(value: Any, column: str | None, private: set[str] | None) -> str |
     if isinstance(value, float) and not math.isfinite(value):
         return None
     return f"{value:g}" if isinstance(value, float) else str(value)
+
+
+def _bound_text(value: float) -> str:
+    return f"{value:,g}"
+
+
+def _expected_range(low: float | None, high: float | None) -> str | None:
+    if low is not None and high is not None:
+        return f"{_bound_text(low)} to {_bound_text(high)}"
+    if low is not None:
+        return f"at least {_bound_text(low)}"
+    if high is not None:
+        return f"at most {_bound_text(high)}"
+    return None
 
 
 def validation_view(result: ModelNightResult, config: ModelConfig | None = None) -> ValidationView | None:
@@ -417,6 +441,10 @@ def validation_view(result: ModelNightResult, config: ModelConfig | None = None)
             observed=_observed(o.observed, o.column, private),
             withheld=o.observed is not None and _observed(o.observed, o.column, private) is None,
             detail=o.detail,
+            example=_observed(o.unexpected_example, o.column, private),
+            example_withheld=o.unexpected_example is not None
+            and _observed(o.unexpected_example, o.column, private) is None,
+            expected=_expected_range(o.expected_min, o.expected_max),
         )
         for o in sorted(validation.failed, key=lambda o: (not o.critical, -(o.unexpected_fraction or 0.0)))
     )
@@ -697,7 +725,7 @@ def drift_view(result: ModelNightResult) -> DriftView | None:
 class GroupRow:
     group: str
     n: int | None
-    """None when suppressed: the group is smaller than the policy's minimum size."""
+    """None when suppressed: the group is smaller than the policy's minimum size, or protects one that is."""
     selection_rate: float | None
     impact_ratio: float | None
     tpr: float | None
@@ -706,6 +734,9 @@ class GroupRow:
     suppressed: bool
     below_line: bool
     """Its impact ratio is under the limit (the four-fifths line by default)."""
+    protects_smaller: bool = False
+    """Suppressed though large enough: shown, its figures would give a smaller group's away by subtraction
+    (complementary suppression, see ``suppressed_groups``)."""
 
 
 @dataclass(frozen=True)
@@ -715,6 +746,7 @@ class AttributeView:
     n_groups: int
     n_groups_judged: int
     n_suppressed: int
+    """Groups too small to show (``GroupRow.suppressed`` and not ``protects_smaller``)."""
     most_favoured_group: str | None
     least_favoured_group: str | None
     min_impact_ratio: float | None
@@ -725,6 +757,11 @@ class AttributeView:
     """A fairness finding names this attribute tonight (for this batch)."""
     groups: tuple[GroupRow, ...]
     chart: BarChart | None
+    n_protecting: int = 0
+    """Groups hidden to protect a smaller one (``GroupRow.protects_smaller``)."""
+    comparable: bool = True
+    """At least two groups are shown: else no comparison between groups can be shown (the attribute's summary,
+    a judgement over the groups large enough to judge, still stands)."""
 
 
 @dataclass(frozen=True)
@@ -738,9 +775,209 @@ class FairnessView:
     attributes: tuple[AttributeView, ...]
 
 
-def _group_row(g: GroupFairness, limit: float) -> GroupRow:
-    if not g.sufficient:
-        return GroupRow(g.group, None, None, None, None, None, None, suppressed=True, below_line=False)
+Suppression = Literal["small", "protects_smaller"]
+MAX_AUDIT_CELLS = 4096
+"""The largest cross of the protected attributes' values the subtraction audit of ``suppressed_groups`` solves
+(beyond it, only the structural rules hold)."""
+MAX_AUDIT_SUBSETS = 4096
+"""How many sets of an attribute's suppressed groups the audit tries per round; when some sum of them is
+determined and there are more sets to try, the attribute's every group is hidden."""
+MAX_AUDIT_CANDIDATES = 32
+"""How many shown groups (the smallest, of the attribute first) the audit tries to hide, one at a time, before
+it hides the smallest that takes part in the subtraction."""
+
+
+def _components(attribute: str, group: str) -> tuple[tuple[str, str], ...]:
+    """An intersection's (attribute, value) pairs ("gender x age", "F x 40+"); a group whose name does not
+    split like its attribute's is one value of its own attribute."""
+    names, values = attribute.split(" x "), group.split(" x ")
+    if len(names) != len(values):
+        return ((attribute, group),)
+    return tuple(zip(names, values, strict=True))
+
+
+def suppressed_groups(report: FairnessReport) -> dict[tuple[str, str], Suppression]:
+    """The (attribute, group) rows a page may not show, and why: "small", under the policy's
+    ``min_group_size`` (the fairness stage's ``sufficient`` false), or "protects_smaller", hidden so that a
+    small group's size cannot be found by subtraction (complementary suppression).
+
+    A page shows the night's row count and each attribute's groups, which add up to it, and the
+    intersections, which add up to the groups they split: a single hidden group would be the difference. So:
+
+    1. a group (or intersection) whose part is hidden is hidden too (``female`` hidden hides ``female x 40+``);
+    2. in each attribute, while the hidden groups total fewer than ``min_group_size`` rows, the smallest shown
+       group is hidden as well;
+    3. then an audit solves what the published counts (the row count and every shown group's) determine, over
+       the cells of the protected attributes' cross: while some set of an attribute's hidden groups totalling
+       fewer than ``min_group_size`` rows is determined (its count is a sum and difference of published ones),
+       one more group is hidden (the smallest whose hiding undoes it, of the same attribute first; an attribute
+       with too many small sets to try is hidden whole).
+
+    The audit assumes the page's row count is each attribute's total (rows missing a protected value make the
+    real subtraction harder, not easier). A hidden group's rates go with its count; the attribute's own summary
+    (its lowest impact ratio and which groups it compares) is a judgement the owner is owed and stays.
+    """
+    size = report.min_group_size
+    why: dict[tuple[str, str], Suppression] = {
+        (g.attribute, g.group): "small" for g in report.groups if not g.sufficient
+    }
+    by_attribute: dict[str, list[GroupFairness]] = {}
+    for g in report.groups:
+        by_attribute.setdefault(g.attribute, []).append(g)
+    for attribute in sorted(by_attribute, key=lambda a: (len(a.split(" x ")), a)):  # the groups before their parts
+        members = by_attribute[attribute]
+        for g in members:
+            parts = _components(g.attribute, g.group)
+            if (g.attribute, g.group) not in why and any(
+                (" x ".join(n for n, _ in sub), " x ".join(v for _, v in sub)) in why
+                for k in range(1, len(parts))
+                for sub in itertools.combinations(parts, k)
+            ):
+                why[(g.attribute, g.group)] = "protects_smaller"
+        _complete(members, why, size)
+    _audit(report, by_attribute, why)
+    return why
+
+
+def _complete(members: Sequence[GroupFairness], why: dict[tuple[str, str], Suppression], size: int) -> None:
+    """Rule 2: hide the smallest shown groups of the attribute until its hidden groups total ``size`` rows."""
+    hidden = sum(g.n for g in members if (g.attribute, g.group) in why)
+    shown = sorted((g for g in members if (g.attribute, g.group) not in why), key=lambda g: (g.n, g.group))
+    while hidden and hidden < size and shown:
+        g = shown.pop(0)
+        why[(g.attribute, g.group)] = "protects_smaller"
+        hidden += g.n
+
+
+def _audit(
+    report: FairnessReport, by_attribute: dict[str, list[GroupFairness]], why: dict[tuple[str, str], Suppression]
+) -> None:
+    """Rule 3 of ``suppressed_groups``: hide groups until no small set of hidden groups is determined."""
+    import numpy as np
+
+    if not why:
+        return
+    keys = [(g.attribute, g.group) for g in report.groups]
+    sizes = {(g.attribute, g.group): g.n for g in report.groups}
+    parts = {key: _components(*key) for key in keys}
+    values: dict[str, set[str]] = {}
+    for pairs in parts.values():
+        for name, value in pairs:
+            values.setdefault(name, set()).add(value)
+    names = sorted(values)
+    if math.prod(len(values[n]) for n in names) > MAX_AUDIT_CELLS:
+        return
+    position = {n: k for k, n in enumerate(names)}
+    cells = np.array(list(itertools.product(*(sorted(values[n]) for n in names))), dtype=object).reshape(-1, len(names))
+    vector = {
+        key: np.logical_and.reduce([cells[:, position[n]] == v for n, v in parts[key]]).astype(float) for key in keys
+    }
+    total = np.ones(len(cells))
+
+    def basis(shown: Sequence[tuple[str, str]]) -> np.ndarray:
+        """An orthonormal basis (rows) of what the published counts determine: the row count, the shown groups'."""
+        facts = np.vstack([total, *(vector[k] for k in shown)])
+        _, singular, vt = np.linalg.svd(facts, full_matrices=False)
+        rank = int((singular > 1e-9 * singular[0]).sum())
+        out: np.ndarray = vt[:rank]
+        return out
+
+    def outside(q: np.ndarray, target: np.ndarray) -> np.ndarray:
+        """The part of ``target`` the published counts do not determine (zero: it is determined)."""
+        rest: np.ndarray = target - q.T @ (q @ target)
+        return rest
+
+    for _ in range(len(keys)):
+        shown = [k for k in keys if k not in why]
+        if not shown:
+            return
+        q = basis(shown)
+        found = _determined_small_set(
+            by_attribute, why, sizes, {k: outside(q, v) for k, v in vector.items()}, report.min_group_size
+        )
+        if found is None:
+            return
+        attribute, subset = found
+        if subset is None:
+            for g in by_attribute[attribute]:
+                why.setdefault((g.attribute, g.group), "protects_smaller")
+            continue
+        target = sum(vector[h] for h in subset)
+        candidates = sorted(shown, key=lambda k: (k[0] != attribute, sizes[k], k))[:MAX_AUDIT_CANDIDATES]
+        chosen = next(
+            (c for c in candidates if np.abs(outside(basis([k for k in shown if k != c]), target)).max() > 1e-6), None
+        )
+        if chosen is None:  # no single group undoes it: hide the smallest that takes part in the subtraction
+            facts = np.vstack([total, *(vector[k] for k in shown)])
+            coefficients, *_ = np.linalg.lstsq(facts.T, target, rcond=None)
+            involved = [k for k, c in zip(shown, coefficients[1:], strict=True) if abs(c) > 1e-9]
+            chosen = min(involved or shown, key=lambda k: (k[0] != attribute, sizes[k], k))
+        why[chosen] = "protects_smaller"
+
+
+def _determined_small_set(
+    by_attribute: dict[str, list[GroupFairness]],
+    why: dict[tuple[str, str], Suppression],
+    sizes: dict[tuple[str, str], int],
+    undetermined: dict[tuple[str, str], Any],
+    size: int,
+) -> tuple[str, tuple[tuple[str, str], ...] | None] | None:
+    """An attribute and a set of its hidden groups totalling fewer than ``size`` rows whose count the shown ones
+    determine (the sum of its groups' ``undetermined`` parts is zero), or None. The set is None when there are
+    more such sets than ``MAX_AUDIT_SUBSETS``, some sum of them is determined and the attribute still shows a
+    group: too many to try."""
+    import numpy as np
+
+    for attribute, members in by_attribute.items():
+        hidden = sorted(
+            ((g.attribute, g.group) for g in members if (g.attribute, g.group) in why), key=lambda k: sizes[k]
+        )
+        if not hidden:
+            continue
+        parts = np.vstack([undetermined[h] for h in hidden])
+        if np.linalg.matrix_rank(parts, tol=1e-6) == len(hidden):
+            continue  # no sum of them at all is determined
+        for tried, (subset, rest) in enumerate(_small_sets(hidden, sizes, size, undetermined), start=1):
+            if np.abs(rest).max() < 1e-6:
+                return attribute, subset
+            if tried == MAX_AUDIT_SUBSETS:
+                if len(hidden) < len(members):
+                    return attribute, None  # too many to try: the caller hides the attribute's every group
+                break  # hidden whole already: only these first sets were tried
+    return None
+
+
+def _small_sets(
+    hidden: Sequence[tuple[str, str]], sizes: dict[tuple[str, str], int], size: int, parts: dict[tuple[str, str], Any]
+) -> Iterator[tuple[tuple[tuple[str, str], ...], Any]]:
+    """The non-empty sets of ``hidden`` (sorted smallest first) totalling fewer than ``size`` rows, each with
+    the sum of its groups' ``parts``: the single groups first, then the pairs, and so on."""
+    level: list[tuple[int, tuple[tuple[str, str], ...], int, Any]] = [(-1, (), 0, 0.0)]  # (last index, set, rows, sum)
+    while level:
+        grown = []
+        for last, chosen, total, summed in level:
+            for k in range(last + 1, len(hidden)):
+                if total + sizes[hidden[k]] >= size:
+                    break  # sorted: every later group is at least as large
+                grown.append((k, (*chosen, hidden[k]), total + sizes[hidden[k]], summed + parts[hidden[k]]))
+                yield grown[-1][1], grown[-1][3]
+        level = grown
+
+
+def _group_row(g: GroupFairness, limit: float, why: Suppression | None) -> GroupRow:
+    if why is not None:
+        return GroupRow(
+            g.group,
+            None,
+            None,
+            None,
+            None,
+            None,
+            None,
+            suppressed=True,
+            below_line=False,
+            protects_smaller=why == "protects_smaller",
+        )
     return GroupRow(
         group=g.group,
         n=g.n,
@@ -755,15 +992,25 @@ def _group_row(g: GroupFairness, limit: float) -> GroupRow:
 
 
 def _attribute_view(
-    a: AttributeFairness, groups: Sequence[GroupFairness], *, limit: float, min_size: int, breached: bool
+    a: AttributeFairness,
+    groups: Sequence[GroupFairness],
+    *,
+    limit: float,
+    min_size: int,
+    breached: bool,
+    hidden: dict[tuple[str, str], Suppression] | None = None,
 ) -> AttributeView:
+    why: dict[tuple[str, str], Suppression] = (
+        hidden if hidden is not None else {(g.attribute, g.group): "small" for g in groups if not g.sufficient}
+    )
     rows = tuple(
         sorted(
-            (_group_row(g, limit) for g in groups),
+            (_group_row(g, limit, why.get((g.attribute, g.group))) for g in groups),
             key=lambda r: (r.suppressed, r.impact_ratio if r.impact_ratio is not None else 2.0, r.group),
         )
     )
     shown = rows[:MAX_GROUP_BARS]
+    comparable = sum(not r.suppressed for r in rows) >= 2
     chart = BarChart(
         title=f"{a.attribute}: impact ratio by group (selection rate / the most favoured group's), "
         f"against the {'four-fifths ' if math.isclose(limit, FOUR_FIFTHS) else ''}line",
@@ -772,7 +1019,9 @@ def _attribute_view(
                 r.group,
                 r.impact_ratio,
                 flagged=r.below_line,
-                note=f"suppressed: fewer than {min_size} rows" if r.suppressed else "",
+                note="suppressed to protect a smaller group"
+                if r.protects_smaller
+                else (f"suppressed: fewer than {min_size} rows" if r.suppressed else ""),
             )
             for r in shown
         ),
@@ -784,7 +1033,7 @@ def _attribute_view(
         intersectional=a.intersectional,
         n_groups=a.n_groups,
         n_groups_judged=a.n_groups_judged,
-        n_suppressed=sum(r.suppressed for r in rows),
+        n_suppressed=sum(r.suppressed and not r.protects_smaller for r in rows),
         most_favoured_group=a.most_favoured_group,
         least_favoured_group=a.least_favoured_group,
         min_impact_ratio=a.min_impact_ratio,
@@ -793,7 +1042,9 @@ def _attribute_view(
         equalized_odds_difference=a.equalized_odds_difference,
         breached=breached,
         groups=rows,
-        chart=chart if rows else None,
+        chart=chart if comparable else None,
+        n_protecting=sum(r.protects_smaller for r in rows),
+        comparable=comparable,
     )
 
 
@@ -816,6 +1067,7 @@ def fairness_views(result: ModelNightResult) -> tuple[FairnessView, ...]:
             for f in result.findings
             if f.check.startswith("fairness.") and f.check.startswith(_LABELLED_FAIRNESS) == labelled
         }
+        hidden = suppressed_groups(report)
         attributes = tuple(
             _attribute_view(
                 a,
@@ -823,6 +1075,7 @@ def fairness_views(result: ModelNightResult) -> tuple[FairnessView, ...]:
                 limit=limit,
                 min_size=report.min_group_size,
                 breached=a.attribute in fired,
+                hidden=hidden,
             )
             for a in report.attributes
         )
@@ -1218,4 +1471,5 @@ __all__ = [
     "owner_report",
     "owner_report_from_store",
     "replay_incident",
+    "suppressed_groups",
 ]

@@ -1,7 +1,7 @@
 """Hand-made nights for the report tests: a healthy one, and one with findings of every kind (a critical
 expectation, drift on a feature named like a script, an impact ratio under the four-fifths line with a group
-too small to show, an API client that stands out, the SLA breached). Their drift records carry distributions
-(schema 2.2) except the findings night's ``income``, as if written by 2.1."""
+too small to show and one hidden to protect it, an API client that stands out, the SLA breached). Their drift
+records carry distributions (schema 2.2) except the findings night's ``income``, as if written by 2.1."""
 
 from __future__ import annotations
 
@@ -45,11 +45,14 @@ def config(**overrides: Any) -> ModelConfig:
 
 
 def race_fairness() -> FairnessReport:
-    """Three groups of race: a (most favoured), b under the four-fifths line, c too small to judge."""
+    """Four groups of race: a (most favoured), b under the four-fifths line, c too small to judge, and d, large
+    enough but the smallest of the others: the rows less a, b and d would give c's size away, so d is hidden
+    too (c and d together hold 72 rows, at least the minimum of 50)."""
     groups = (
         GroupFairness(attribute="race", group="a", n=500, selection_rate=0.80, impact_ratio=1.0),
         GroupFairness(attribute="race", group="b", n=400, selection_rate=0.56, impact_ratio=0.70),
         GroupFairness(attribute="race", group="c", n=12, selection_rate=0.10, impact_ratio=0.125, sufficient=False),
+        GroupFairness(attribute="race", group="d", n=60, selection_rate=0.72, impact_ratio=0.90),
     )
     report = ef.fairness(ef.attribute(name="race", impact=0.70), has_labels=False)
     return report.model_copy(update={"groups": groups, "min_group_size": 50})
@@ -125,8 +128,17 @@ def with_findings(night: str = NIGHT) -> ModelNightResult:
             model_version="2",
             rows=1000,
             validation=ef.validation(
-                ef.expectation(column="income", critical=True, unexpected_fraction=0.25, observed=0.25),
-                ef.expectation(column="gender", unexpected_fraction=0.02, observed=7),
+                ef.expectation(column="income", critical=True, unexpected_fraction=0.25, observed=0.25).model_copy(
+                    update={
+                        "unexpected_example": 85.3,
+                        "expected_min": 19060.0,
+                        "expected_max": 302200.0,
+                        "detail": "Income must be in dollars; a unit change fails it.",
+                    }
+                ),
+                ef.expectation(column="gender", unexpected_fraction=0.02, observed=7).model_copy(
+                    update={"unexpected_example": 3.0}
+                ),
             ),
             performance=ef.performance(
                 ef.metric(value=0.70, batch_night=night),

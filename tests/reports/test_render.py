@@ -75,6 +75,41 @@ def test_without_drift_the_features_that_moved_most_are_drawn(healthy: views.Own
     assert "| &lt;i&gt;north&lt;/i&gt; | 50.0 % | 45.0 % |" in md and nights.TAGGED_CATEGORY not in md
 
 
+def test_a_group_hidden_to_protect_a_smaller_one_is_marked_in_both_formats(troubled: views.OwnerReport) -> None:
+    html = render.render_owner_report(troubled)
+    fairness = html[html.index('<h2 id="fairness">') : html.index('<h2 id="clients">')]
+    assert "2 of 2 groups judged, 1 suppressed, 1 hidden to protect it." in fairness
+    assert re.search(r'<tr class="suppressed"><td>d</td><td class="n">hidden</td><td colspan="2">suppressed to '
+                     r"protect a smaller group", fairness)  # fmt: skip
+    assert '<td>d</td><td class="n">60</td>' not in fairness and ">60<" not in fairness
+    md = render.render_owner_report(troubled, "md")
+    assert "| d | hidden | suppressed to protect a smaller group | suppressed |" in md
+    assert "1 group hidden to protect a smaller one." in md
+
+
+def test_an_attribute_without_two_shown_groups_says_no_comparison_can_be_shown() -> None:
+    result = nights.with_findings()
+    small = result.evidence.fairness
+    assert small is not None
+    groups = tuple(g for g in small.groups if g.group in ("a", "c"))  # a and the too small c: a must go too
+    evidence = result.evidence.model_copy(update={"fairness": small.model_copy(update={"groups": groups})})
+    report = views.owner_report(result.model_copy(update={"evidence": evidence}), incidents=())
+    html = render.render_owner_report(report)
+    fairness = html[html.index('<h2 id="fairness">') : html.index('<h2 id="clients">')]
+    assert "<b>No comparison between groups can be shown:</b>" in fairness and "<svg" not in fairness
+    assert "No comparison between groups can be shown" in render.render_owner_report(report, "md")
+
+
+def test_a_failed_expectation_shows_a_bad_value_the_expected_range_and_its_detail(troubled: views.OwnerReport) -> None:
+    html = render.render_owner_report(troubled)
+    validation = html[html.index('<h2 id="validation">') : html.index('<h2 id="performance">')]
+    assert '<td>about 85.3<br><span class="muted small">expected 19,060 to 302,200</span></td>' in validation
+    assert "<td>withheld</td>\n      <td>withheld</td>" in validation  # gender: a protected attribute
+    md = render.render_owner_report(troubled, "md")
+    assert "| about 85.3 | 19,060 to 302,200 | Income must be in dollars; a unit change fails it. |" in md
+    assert "| 2.0 % | withheld | withheld | – |  |" in md  # no detail, no range
+
+
 @pytest.mark.parametrize("fmt", ["html", "md"])
 def test_a_name_holding_a_script_tag_is_shown_as_text(troubled: views.OwnerReport, fmt: render.Format) -> None:
     page = render.render_owner_report(troubled, fmt)

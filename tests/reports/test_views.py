@@ -3,17 +3,21 @@
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import json
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from govern.readout import HistoryLine
 from govern.reports import views
 from govern.respond import human
-from govern.results import ColumnDrift
+from govern.results import ColumnDrift, FairnessReport, GroupFairness
 from govern.store import ResultsStore
 from tests import evidence_factory as ef
 from tests.reports import nights
@@ -137,11 +141,174 @@ def test_a_group_under_the_minimum_size_keeps_its_name_and_loses_its_figures() -
     small = by_group["c"]
     assert small.suppressed and (small.n, small.selection_rate, small.impact_ratio) == (None, None, None)
     assert by_group["b"].below_line and not by_group["a"].below_line
-    assert race.n_suppressed == 1
+    assert race.n_suppressed == 1 and race.n_protecting == 1 and race.comparable
+    hidden = by_group["d"]  # 1,000 rows less a's and b's would be c's 12 if d were shown
+    assert hidden.suppressed and hidden.protects_smaller and (hidden.n, hidden.impact_ratio) == (None, None)
     assert race.chart is not None
     bars = {b.label: b for b in race.chart.bars}
     assert bars["c"].value is None and bars["c"].note == "suppressed: fewer than 50 rows"
+    assert bars["d"].value is None and bars["d"].note == "suppressed to protect a smaller group"
     assert race.chart.limit is not None and race.chart.limit.label == "four-fifths line"
+
+
+def group(attribute: str, name: str, n: int, rate: float, *, minimum: int = 100) -> GroupFairness:
+    return GroupFairness(
+        attribute=attribute,
+        group=name,
+        n=n,
+        selection_rate=rate,
+        impact_ratio=rate / 0.33,
+        sufficient=n >= minimum,
+        intersectional=" x " in attribute,
+    )
+
+
+#: resume_screening's batch of 2026-10-10 (2,548 rows), as the fairness stage reported it: non_binary has 52 rows
+RESUME_GROUPS = (
+    group("gender", "female", 1236, 0.316),
+    group("gender", "male", 1260, 0.314),
+    group("gender", "non_binary", 52, 0.385),
+    group("age_band", "40_plus", 1140, 0.305),
+    group("age_band", "under_40", 1408, 0.326),
+    group("gender x age_band", "female x 40_plus", 554, 0.307),
+    group("gender x age_band", "female x under_40", 682, 0.324),
+    group("gender x age_band", "male x 40_plus", 567, 0.302),
+    group("gender x age_band", "male x under_40", 693, 0.325),
+    group("gender x age_band", "non_binary x 40_plus", 19, 0.368),
+    group("gender x age_band", "non_binary x under_40", 33, 0.394),
+)
+RESUME_ROWS = 2548
+
+
+def fairness_of(groups: tuple[GroupFairness, ...], *, minimum: int = 100) -> FairnessReport:
+    attributes = tuple(
+        ef.attribute(name=name, intersectional=" x " in name) for name in dict.fromkeys(g.attribute for g in groups)
+    )
+    return FairnessReport(
+        min_group_size=minimum, has_labels=False, favourable_prediction=1, attributes=attributes, groups=groups
+    )
+
+
+def published(report: views.FairnessView) -> dict[tuple[str, str], int | None]:
+    """(attribute, group) -> the count the page shows (None: hidden)."""
+    return {(a.attribute, g.group): g.n for a in report.attributes for g in a.groups}
+
+
+def test_a_suppressed_group_cannot_be_recovered_by_subtracting_the_shown_counts() -> None:
+    shown = assert_no_small_remainder(RESUME_GROUPS, RESUME_ROWS)
+    assert shown[("gender", "non_binary")] is None and shown[("gender x age_band", "non_binary x under_40")] is None
+    assert shown[("gender", "female")] is None and shown[("gender", "male")] == 1260  # the next-smallest is hidden
+
+
+def test_two_small_cells_of_one_age_band_cannot_be_recovered_together() -> None:
+    """female x 40_plus (30) and non_binary x 40_plus (20): 40_plus less male x 40_plus would be their 50."""
+    groups = (
+        group("gender", "female", 300, 0.3),
+        group("gender", "male", 600, 0.3),
+        group("gender", "non_binary", 52, 0.3),
+        group("age_band", "40_plus", 450, 0.3),
+        group("age_band", "under_40", 502, 0.3),
+        group("gender x age_band", "female x 40_plus", 30, 0.3),
+        group("gender x age_band", "female x under_40", 270, 0.3),
+        group("gender x age_band", "male x 40_plus", 400, 0.3),
+        group("gender x age_band", "male x under_40", 200, 0.3),
+        group("gender x age_band", "non_binary x 40_plus", 20, 0.3),
+        group("gender x age_band", "non_binary x under_40", 32, 0.3),
+    )
+    assert_no_small_remainder(groups, 952)
+
+
+def assert_no_small_remainder(groups: tuple[GroupFairness, ...], rows: int) -> dict[tuple[str, str], int | None]:
+    """Fail if subtracting along any line of the gender x age_band tables gives away fewer than 100 hidden
+    rows, or if the published counts determine a small group's (an independent check: matrix ranks)."""
+    result = nights.with_findings()
+    evidence = result.evidence.model_copy(update={"rows": rows, "fairness": fairness_of(groups)})
+    (fv,) = views.fairness_views(result.model_copy(update={"evidence": evidence}))
+    shown = published(fv)
+    true = {(g.attribute, g.group): g.n for g in groups}
+    # every line a reader can subtract along: the rows less an attribute's groups, a group less its cells
+    lines: list[tuple[int, list[tuple[str, str]]]] = [
+        (rows, [k for k in true if k[0] == attribute]) for attribute in ("gender", "age_band", "gender x age_band")
+    ]
+    for attribute, position in (("gender", 0), ("age_band", 1)):
+        for key, n in true.items():
+            if key[0] == attribute and shown[key] is not None:
+                cells = [k for k in true if k[0] == "gender x age_band" and k[1].split(" x ")[position] == key[1]]
+                lines.append((n, cells))
+    for parent, children in lines:
+        hidden = [k for k in children if shown[k] is None]
+        remainder = parent - sum(shown[k] or 0 for k in children)
+        assert remainder == sum(true[k] for k in hidden)  # the reader learns this much: never one small group
+        assert not hidden or remainder >= 100, (parent, hidden, remainder)
+    # an independent check over the cells of the gender x age_band cross: no small group's count is in the span
+    # of the published counts (the row count and every shown group's)
+    cells = [(g, a) for g in ("female", "male", "non_binary") for a in ("40_plus", "under_40")]
+
+    def indicator(key: tuple[str, str]) -> list[float]:
+        attribute, name = key
+        parts = dict(zip(attribute.split(" x "), name.split(" x "), strict=True))
+        return [float(parts.get("gender", g) == g and parts.get("age_band", a) == a) for g, a in cells]
+
+    facts = [[1.0] * len(cells)] + [indicator(k) for k, n in shown.items() if n is not None]
+    rank = np.linalg.matrix_rank(np.array(facts))
+    for key, n in true.items():
+        if n < 100:
+            assert np.linalg.matrix_rank(np.array([*facts, indicator(key)])) > rank, key
+    return shown
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(st.lists(st.integers(0, 400), min_size=2, max_size=3), min_size=2, max_size=4).filter(
+        lambda rows: len({len(r) for r in rows}) == 1 and sum(map(sum, rows)) >= 100  # a night of 100 rows at least
+    )
+)
+def test_no_small_group_or_pair_of_hidden_groups_is_determined_by_the_published_counts(
+    table: list[list[int]],
+) -> None:
+    """Any gender x age_band table (its cells' row counts): neither a small group's count nor the sum of two
+    hidden groups of one attribute under the minimum is a sum and difference of what the page publishes."""
+    genders, bands = [f"g{i}" for i in range(len(table))], [f"b{j}" for j in range(len(table[0]))]
+    counts = {(g, b): table[i][j] for i, g in enumerate(genders) for j, b in enumerate(bands)}
+    groups = (
+        *(group("gender", g, sum(counts[(g, b)] for b in bands), 0.3) for g in genders),
+        *(group("age_band", b, sum(counts[(g, b)] for g in genders), 0.3) for b in bands),
+        *(group("gender x age_band", f"{g} x {b}", counts[(g, b)], 0.3) for g, b in counts),
+    )
+    hidden = views.suppressed_groups(fairness_of(groups))
+    cells = list(counts)
+
+    def indicator(g: GroupFairness) -> np.ndarray:
+        parts = dict(zip(g.attribute.split(" x "), g.group.split(" x "), strict=True))
+        return np.array([float(parts.get("gender", x) == x and parts.get("age_band", y) == y) for x, y in cells])
+
+    facts = np.array([np.ones(len(cells)), *(indicator(g) for g in groups if (g.attribute, g.group) not in hidden)])
+    rank = np.linalg.matrix_rank(facts)
+
+    def determined(vector: np.ndarray) -> bool:
+        return bool(np.linalg.matrix_rank(np.vstack([facts, vector])) == rank)
+
+    for g in groups:
+        assert g.sufficient or not determined(indicator(g)), g
+    for attribute in ("gender", "age_band", "gender x age_band"):
+        shut = [g for g in groups if g.attribute == attribute and (g.attribute, g.group) in hidden]
+        for x, y in itertools.combinations(shut, 2):
+            assert x.n + y.n >= 100 or not determined(indicator(x) + indicator(y)), (x, y)
+
+
+def test_an_attribute_left_with_one_shown_group_shows_no_comparison() -> None:
+    groups = (group("age_band", "40_plus", 60, 0.3), group("age_band", "under_40", 940, 0.33))
+    result = nights.with_findings()
+    evidence = result.evidence.model_copy(update={"fairness": fairness_of(groups)})
+    (fv,) = views.fairness_views(result.model_copy(update={"evidence": evidence}))
+    (age,) = fv.attributes
+    assert not age.comparable and age.chart is None and all(g.suppressed for g in age.groups)
+    assert [(g.group, g.protects_smaller) for g in age.groups] == [("40_plus", False), ("under_40", True)]
+
+
+def test_without_a_small_group_nothing_is_hidden() -> None:
+    report = fairness_of(tuple(g for g in RESUME_GROUPS if "non_binary" not in g.group))
+    assert views.suppressed_groups(report) == {}
 
 
 def test_an_api_client_that_stands_out_comes_first() -> None:
@@ -159,7 +326,9 @@ def test_an_observed_value_is_shown_only_where_it_reveals_no_personal_data() -> 
     by_column = {row.column: row for row in v.failed}
     income, gender = by_column["income"], by_column["gender"]
     assert (income.observed, income.withheld, income.rows_affected) == ("0.25", False, 250)
+    assert (income.example, income.example_withheld, income.expected) == ("85.3", False, "19,060 to 302,200")
     assert (gender.observed, gender.withheld) == (None, True)  # a protected attribute
+    assert (gender.example, gender.example_withheld, gender.expected) == (None, True, None)
     without_config = views.owner_report(nights.with_findings()).validation  # which columns are private: unknown
     assert without_config is not None and all(row.observed is None and row.withheld for row in without_config.failed)
     unobserved = ef.validation(ef.expectation(column="income", critical=True, unexpected_fraction=0.25, observed=None))
@@ -167,6 +336,23 @@ def test_an_observed_value_is_shown_only_where_it_reveals_no_personal_data() -> 
     result = result.model_copy(update={"evidence": result.evidence.model_copy(update={"validation": unobserved})})
     v = views.validation_view(result, nights.config())
     assert v is not None and (v.failed[0].observed, v.failed[0].withheld) == (None, False)  # none: not "withheld"
+    assert (v.failed[0].example, v.failed[0].example_withheld) == (None, False)
+
+
+@pytest.mark.parametrize(
+    ("low", "high", "expected"),
+    [(0.0, 1.0, "0 to 1"), (5000.0, None, "at least 5,000"), (None, 1.5e6, "at most 1.5e+06"), (None, None, None)],
+)
+def test_the_expected_range_is_said_in_words(low: float | None, high: float | None, expected: str | None) -> None:
+    outcome = ef.expectation(name="expect_column_values_to_be_between").model_copy(
+        update={"expected_min": low, "expected_max": high}
+    )
+    result = nights.healthy()
+    result = result.model_copy(
+        update={"evidence": result.evidence.model_copy(update={"validation": ef.validation(outcome)})}
+    )
+    v = views.validation_view(result, nights.config())
+    assert v is not None and v.failed[0].expected == expected
 
 
 def test_the_view_is_the_json_document_the_page_was_rendered_from() -> None:
