@@ -4,11 +4,17 @@ fleet's ``risk_appetite`` names it); every key has a default here, so a fleet wi
 documented defaults (the committed file writes them all out, and a test keeps the two equal).
 
 A model's month is measured on five dimensions. Four count the **nights of the month with at least one finding**
-of their kind (performance, fairness, drift, data quality); the fifth, **operations**, takes the worse of two
-measures: the nights the model was not monitored (a stage could not run, its batch was refused or did not
-arrive) and the worst incident (SEV) that touched the model in the month. For a count, up to ``within`` is
-within appetite, up to ``near`` is near it, more is above it. For the worst incident, an incident no worse than
-``within`` (``null``: none at all) is within, no worse than ``near`` is near, anything worse is above.
+of their kind (performance, fairness, drift, data quality); the fifth, **operations**, is how the monitoring and
+the response themselves held up, the worse of two counts: the nights the model was not monitored (the fleet was
+not governed, a stage could not run, its batch was refused or did not arrive) and the **response failures**, the
+incidents touching the model that missed a deadline of the response policy (not acknowledged within its window,
+or not contained by its recovery target). How serious the incidents were is not counted again here: their
+findings already count on their own dimension. For a count, up to ``within`` is within appetite, up to ``near``
+is near it, more is above it.
+
+``detection`` sets how fast a problem seen in the data must be raised: when the month's median time to detect
+such problems is above ``data_hours``, the board summary flags it (problems seen only in outcomes, such as
+repayments, wait for the outcomes and are shown apart).
 """
 
 from __future__ import annotations
@@ -38,7 +44,6 @@ class Verdict(enum.StrEnum):
 
 
 Nights = Annotated[int, Field(ge=0, le=31)]
-SevName = Literal["SEV1", "SEV2", "SEV3", "SEV4"]
 
 
 class NightLimits(_Strict):
@@ -59,29 +64,6 @@ class NightLimits(_Strict):
         return Verdict.NEAR if nights <= self.near else Verdict.ABOVE
 
 
-def _level(sev: str | None) -> int:
-    """SEV1 -> 1 .. SEV4 -> 4; no incident -> 5 (better than any)."""
-    return 5 if sev is None else int(sev[-1])
-
-
-class SevLimits(_Strict):
-    """The worst incident a month may see within appetite (``within``; null: none) and near it (``near``)."""
-
-    within: SevName | None
-    near: SevName | None
-
-    @model_validator(mode="after")
-    def _ordered(self) -> SevLimits:
-        if _level(self.near) > _level(self.within):
-            raise ValueError(f"near must be no milder than within ({self.within}); got {self.near} instead")
-        return self
-
-    def verdict(self, worst: str | None) -> Verdict:
-        if _level(worst) >= _level(self.within):
-            return Verdict.WITHIN
-        return Verdict.NEAR if _level(worst) >= _level(self.near) else Verdict.ABOVE
-
-
 class PerTier(_Strict):
     low: NightLimits
     medium: NightLimits
@@ -95,18 +77,6 @@ class PerTier(_Strict):
         return limits
 
 
-class SevPerTier(_Strict):
-    low: SevLimits
-    medium: SevLimits
-    high: SevLimits
-    critical: SevLimits
-
-    def of(self, tier: str | None) -> SevLimits:
-        known = tier if tier in RiskTier._value2member_map_ else RiskTier.HIGH.value
-        limits: SevLimits = getattr(self, str(known))
-        return limits
-
-
 def _nights(low: tuple[int, int], medium: tuple[int, int], high: tuple[int, int], critical: tuple[int, int]) -> PerTier:
     return PerTier(
         low=NightLimits(within=low[0], near=low[1]),
@@ -117,15 +87,18 @@ def _nights(low: tuple[int, int], medium: tuple[int, int], high: tuple[int, int]
 
 
 class Operations(_Strict):
-    """Nights not monitored, and the worst incident of the month."""
+    """Nights not monitored, and incidents whose response missed a deadline (each judged on its own count)."""
 
     unmonitored_nights: PerTier = _nights((3, 7), (2, 5), (1, 3), (0, 2))
-    worst_incident: SevPerTier = SevPerTier(
-        low=SevLimits(within="SEV3", near="SEV2"),
-        medium=SevLimits(within="SEV4", near="SEV3"),
-        high=SevLimits(within="SEV4", near="SEV3"),
-        critical=SevLimits(within=None, near="SEV4"),
-    )
+    response_failures: PerTier = _nights((2, 5), (1, 3), (0, 2), (0, 1))
+
+
+class Detection(_Strict):
+    """How fast problems seen in the data must be raised."""
+
+    data_hours: float = Field(24.0, gt=0, le=24 * 31)
+    """Hours from the close of a night to its problems being raised (the month's median) above which the board
+    is alerted."""
 
 
 DIMENSIONS = ("performance", "fairness", "drift", "data_quality", "operations")
@@ -143,6 +116,7 @@ class RiskAppetite(_Strict):
     drift: PerTier = _nights((10, 20), (5, 15), (3, 10), (2, 7))
     data_quality: PerTier = _nights((3, 7), (1, 4), (0, 2), (0, 1))
     operations: Operations = Operations()
+    detection: Detection = Detection()
 
     def nights(self, dimension: str) -> PerTier:
         """The night limits of one of the four counted dimensions."""

@@ -18,6 +18,8 @@ so a summary rendered later still says what the board would have read then.
 
 **Definitions** (each shown on the page in plain words):
 
+- the month's *nights due* are those that had closed by ``as_of`` (a night governed by then, or any night a day
+  after its close); a night due that the fleet did not govern is a night no model was monitored;
 - a model is *monitored* on a night when the fleet ran that night and the model has a result with every stage
   run on its batch (not in error, its batch neither refused, because its feed was disabled, nor missing);
 - a model is *within its service level* when its SLA metric (estimated or realized) was measured on some night
@@ -25,11 +27,21 @@ so a summary rendered later still says what the board would have read then.
 - a night *counts against* a dimension when at least one finding of that dimension was raised on it:
   performance (``performance.*``), fairness (``fairness.*``), drift (``drift.*`` and ``segments.*``: what
   comes in, including one client's traffic), data quality (``data_quality.*``); operations is the nights not
-  monitored and the worst incident that touched the model;
+  monitored and the response failures (incidents touching the model that missed their acknowledgement window
+  or their recovery target), never the incidents' severity again;
 - an incident *touches* a model when it is the model's own, or a feed's incident holding a finding of it; it
   belongs to the month when it was opened in the window or was still active when the window began;
-- an incident is *contained in time* when it was contained (or resolved) before its recovery deadline
-  (``rto_due``: opened + the response policy's ``recover_hours`` for its SEV, times its tier's factor).
+- an incident is *contained* when it was marked contained, a containment action of it was carried out, or a
+  person resolved it; one resolved by govern alone (its check stopped firing) without any of these *recovered by
+  itself*, which is not containment;
+- an incident is *contained in time* when it was contained by its recovery deadline (``rto_due``: opened + the
+  response policy's ``recover_hours`` for its SEV, times its tier's factor); *late* when it was contained after
+  it, or was not contained when it passed (recovering by itself later included); *still running* when it is not
+  contained and its deadline is still to come; one that recovered by itself before its deadline is neither;
+- *time to detect* runs from the close of the night a problem first appeared to the incident being raised, shown
+  as the median, apart for problems seen in the data and problems seen only in outcomes (labels: realized
+  performance, the labelled fairness checks), which wait for the outcomes to arrive; *time to contain* from the
+  detection to the containment.
 """
 
 from __future__ import annotations
@@ -38,6 +50,7 @@ import calendar
 import datetime as dt
 import json
 import re
+import statistics
 import zoneinfo
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
@@ -45,7 +58,9 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
 from govern.reports.appetite import DIMENSIONS, RiskAppetite, Verdict
+from govern.reports.render import ReportError, plural
 from govern.reports.views import SEV_RANK, action_status, action_summary, as_dict, replay_incident
+from govern.reports.views import _worst_sev as worst_sev  # the one ranking of SEVs (views keeps it private)
 from govern.results import ModelNightResult
 from govern.rulebook import check_spec
 
@@ -77,7 +92,8 @@ DIMENSION_MEANING = {
     "drift": "nights on which the people or transactions coming in no longer looked like those the model was "
     "built on (one API client's traffic included)",
     "data_quality": "nights on which the data the model received was broken or incomplete",
-    "operations": "nights the model was not checked at all, and the most serious incident that touched it",
+    "operations": "nights the model was not checked at all, and incidents whose response missed a deadline (not "
+    "acknowledged in time, or not contained by the recovery target)",
 }
 _SECTION_DIMENSION = {
     "performance": "performance",
@@ -109,9 +125,16 @@ _CONSEQUENCE = {
 
 
 def checked_month(month: str) -> str:
-    """``month`` when it is YYYY-MM; a ValueError saying what is expected otherwise."""
+    """``month`` when it is a calendar month YYYY-MM whose nights and window the calendar can hold (0001-01 to
+    9999-11); a ReportError saying what is expected otherwise."""
+    expected = f"month must be YYYY-MM such as 2026-10, from 0001-01 to 9999-11; got {month!r} instead"
     if not isinstance(month, str) or not _MONTH.fullmatch(month):
-        raise ValueError(f"month must be YYYY-MM such as 2026-10; got {month!r} instead")
+        raise ReportError(expected)
+    year, number = (int(x) for x in month.split("-"))
+    try:  # the month's window runs to the day after its last night's close
+        dt.date(year, number, calendar.monthrange(year, number)[1]) + dt.timedelta(days=2)
+    except (ValueError, OverflowError) as exc:
+        raise ReportError(expected) from exc
     return month
 
 
@@ -123,9 +146,11 @@ def month_nights(month: str) -> list[str]:
 
 
 def previous_month(month: str) -> str:
-    """The calendar month before ``month`` (2026-01 -> 2025-12)."""
+    """The calendar month before ``month`` (2026-01 -> 2025-12; 0001-01 has none: a ReportError)."""
     year, number = (int(x) for x in checked_month(month).split("-"))
-    return f"{year - 1}-12" if number == 1 else f"{year}-{number - 1:02d}"
+    if year == 1 and number == 1:
+        raise ReportError("month must be 0001-02 or later to have a month before it; got '0001-01' instead")
+    return f"{year - 1:04d}-12" if number == 1 else f"{year:04d}-{number - 1:02d}"
 
 
 def default_month(timezone: str, now: dt.datetime | None = None) -> str:
@@ -208,7 +233,7 @@ class Cell:
     measure: int | None
     """Nights counted (operations: nights not monitored)."""
     text: str
-    """What the cell says without colour: "3 nights", "not monitored 6 nights; worst SEV2"."""
+    """What the cell says without colour: "3 nights", "2 nights unchecked; 1 incident missed a deadline"."""
 
 
 @dataclass(frozen=True)
@@ -230,10 +255,15 @@ class BowTie:
     event: str
     consequences: tuple[str, ...]
     preventive: tuple[str, ...]
-    """Controls that stopped it spreading or recurring (feed disabled, batch quarantined, rollback, denylist)."""
+    """Controls that acted before harm: the validation gate refusing a batch (its feed switched off), a batch
+    quarantined before it was used, a new version compared with the one before it, the approval gate holding an
+    automatic action for a person."""
     mitigating: tuple[str, ...]
-    """Controls that limited the damage (detected, people told, escalated, acknowledged, resolved)."""
+    """Controls that limited the damage once it happened: raised in time, acknowledged, escalated once, rolled
+    back, a client denylisted, resolved by a person."""
     gaps: tuple[str, ...]
+    """What did not work: slow detection, repeated or exhausted escalation, no safe version, actions waiting,
+    failed or rejected, incidents not contained in time."""
 
 
 @dataclass(frozen=True)
@@ -245,7 +275,7 @@ class TopRisk:
     feed: str | None
     headline: str
     detail: str
-    """The worst incident's own title (technical)."""
+    """The worst incident's own title, in the monitoring's technical words: in the JSON, not on the page."""
     business_unit: str | None
     risk_tier: str | None
     worst_sev: str
@@ -267,18 +297,36 @@ class TopRisk:
 
 @dataclass(frozen=True)
 class TierResponse:
-    """How fast incidents of one risk tier were detected and contained, against the tier's recovery targets."""
+    """How fast incidents of one risk tier were detected and contained, against the tier's recovery targets.
+    ``in_time + late + running + recovered`` is ``incidents`` (less any without a recovery target)."""
 
     tier: str
+    """A risk tier, or "unknown tier" for incidents that carry none."""
     targets: str
-    """Recovery targets by SEV, in hours ("SEV1 24 h, SEV2 72 h, ...")."""
+    """Recovery targets by SEV, in hours ("SEV1 24 h, SEV2 72 h, ..."; "unknown" for an unknown tier)."""
     incidents: int
-    average_detect_hours: float | None
+    median_detect_data_hours: float | None
+    """Median time to detect of the tier's incidents opened in the month and seen in the data."""
+    median_detect_outcome_hours: float | None
+    """The same for problems seen only in outcomes (labels), which wait for the outcomes."""
+    contained: int
+    """Incidents contained (by ``as_of``)."""
     average_contain_hours: float | None
+    """Average time to contain, over the contained ones only."""
+    median_contain_hours: float | None
+    """Median time to contain counting the incidents not contained (and not recovered by themselves) as the time
+    they had been running at ``as_of``."""
+    median_contain_at_least: bool
+    """The median is a lower bound: it falls on an incident not contained yet."""
+    contain_shown: str
+    """In words: "5.7 h on average over 7 of 23 contained; median at least 150 h counting the 14 not contained"."""
     in_time: int
     late: int
     running: int
     """Not yet contained, still within the target at ``as_of``."""
+    recovered: int
+    """Recovered by themselves (resolved by govern when the check stopped firing) before their deadline,
+    without containment: neither in time nor late."""
 
 
 @dataclass(frozen=True)
@@ -345,8 +393,11 @@ class BoardSummary:
     previous_month_name: str
     previous_has_data: bool
     nights_in_month: int
+    nights_due: int
+    """Nights of the month that had closed by ``as_of`` (all of them once the month is over)."""
     nights_run: int
     nights_missing: tuple[str, ...]
+    """Nights due the fleet was not governed: no model was monitored on them."""
     as_of: str
     verdict: BoardVerdict
     decisions: tuple[Decision, ...]
@@ -429,6 +480,22 @@ def _take_night(facts: _ModelMonth, result: ModelNightResult) -> None:
             facts.sla_breached.add(result.night)
 
 
+#: Checks judged on outcomes (labels), which arrive days or weeks after the decisions: a problem they find
+#: waits for them, so its time to detect is shown apart from the problems seen in the data.
+OUTCOME_CHECKS = frozenset(
+    {
+        "performance.realized_<metric>",
+        "performance.realized_<metric>_drop",
+        "fairness.equal_opportunity_difference",
+        "fairness.equalized_odds_difference",
+        "fairness.fpr_difference",
+        "fairness.fnr_difference",
+    }
+)
+CONTAINMENT_ACTIONS = ("rollback", "quarantine_batch", "disable_feed", "denylist")
+Outcome = Literal["in_time", "late", "running", "recovered", "no_target"]
+
+
 @dataclass
 class _IncidentMonth:
     """One incident as it stood at ``as_of`` (not a view)."""
@@ -441,7 +508,12 @@ class _IncidentMonth:
     fired: set[str]
     """Nights of the month it fired on."""
     contained_at: dt.datetime | None
+    """When it was contained: marked so, a containment action of it carried out, or resolved by a person."""
     resolved_at: dt.datetime | None
+    self_recovered: bool
+    """Resolved by govern alone (the check stopped firing) and never contained."""
+    ack_missed: bool
+    """Not acknowledged within its window at least once in the month (escalated for it, or nobody left)."""
     escalations: int
     events: list[IncidentEvent]
     findings: list[IncidentFinding]
@@ -457,29 +529,72 @@ class _IncidentMonth:
         return None if seconds is None else seconds / 3600
 
     @property
-    def stopped_at(self) -> dt.datetime | None:
-        """When it was contained, or else resolved (the first of the two)."""
-        found = [t for t in (self.contained_at, self.resolved_at) if t is not None]
-        return min(found) if found else None
+    def seen_in_outcomes(self) -> bool:
+        """Found by a check judged on outcomes (labels): its detection waited for them."""
+        spec = check_spec(self.row.check)
+        return (spec.id if spec is not None else self.row.check) in OUTCOME_CHECKS
 
     @property
     def contain_hours(self) -> float | None:
-        stopped = self.stopped_at
-        return None if stopped is None else max(0.0, (stopped - self.row.detected_at).total_seconds() / 3600)
+        """Hours from detection to containment; None when it was not contained."""
+        if self.contained_at is None:
+            return None
+        return max(0.0, (self.contained_at - self.row.detected_at).total_seconds() / 3600)
 
-    def in_time(self, as_of: dt.datetime) -> bool | None:
-        """Contained before its recovery deadline (True), past it (False), still running (None)."""
-        due, stopped = self.row.rto_due, self.stopped_at
+    def running_hours(self, as_of: dt.datetime) -> float | None:
+        """Hours it has run uncontained at ``as_of`` (a lower bound of its time to contain); None when it was
+        contained or recovered by itself."""
+        if self.contained_at is not None or not self.active:
+            return None
+        return max(0.0, (as_of - self.row.detected_at).total_seconds() / 3600)
+
+    def outcome(self, as_of: dt.datetime) -> Outcome:
+        """Against its recovery deadline (see the module docstring): in_time, late, running, recovered (by itself,
+        before its deadline) or no_target."""
+        due = self.row.rto_due
         if due is None:
-            return None if stopped is None else True
-        if stopped is not None:
-            return stopped <= due
-        return False if as_of > due else None
+            return "no_target"
+        if self.contained_at is not None:
+            return "in_time" if self.contained_at <= due else "late"
+        if self.self_recovered and self.resolved_at is not None:
+            return "recovered" if self.resolved_at <= due else "late"
+        return "late" if as_of > due else "running"
+
+    def response_failed(self, as_of: dt.datetime) -> bool:
+        """It missed a deadline of the response policy: its acknowledgement window or its recovery target."""
+        return self.ack_missed or self.outcome(as_of) == "late"
 
 
-def _worst_sev(sevs: Iterable[str]) -> str | None:
-    found = [s for s in sevs if s in SEV_RANK]
-    return min(found, key=SEV_RANK.__getitem__) if found else None
+def _contained_at(
+    state_contained: dt.datetime | None, events: Sequence[IncidentEvent], actions: Sequence[Action], as_of: dt.datetime
+) -> dt.datetime | None:
+    """The first containment since the incident last (re)opened: marked contained, a containment action carried
+    out, or resolved by a person. A resolution by govern alone (the check stopped firing) is not one."""
+    reopened = max((e.at for e in events if e.kind == "reopened"), default=None)
+    moments = [state_contained] if state_contained is not None else []
+    moments += [
+        a.done_at
+        for a in actions
+        if a.kind in CONTAINMENT_ACTIONS
+        and a.done_at is not None
+        and action_status(a, as_of) == "done"
+        and (reopened is None or a.done_at >= reopened)
+    ]
+    moments += [
+        e.at for e in events if e.kind == "resolved" and e.by != "govern" and (reopened is None or e.at >= reopened)
+    ]
+    return min(moments) if moments else None
+
+
+def _ack_missed(events: Sequence[IncidentEvent], start: dt.datetime) -> bool:
+    return any(
+        e.at >= start
+        and (
+            e.kind == "escalation_exhausted"
+            or (e.kind == "escalated" and str((e.detail or {}).get("why", "")).startswith("not acknowledged"))
+        )
+        for e in events
+    )
 
 
 def _incidents_of_month(
@@ -527,6 +642,7 @@ def _incidents_of_month(
             if not reopened:
                 continue  # resolved before the month began
         own = [f for f in findings[row.id] if f.night in nights]
+        contained_at = _contained_at(state.contained_at, events[row.id], actions[row.id], as_of)
         out.append(
             _IncidentMonth(
                 row=row,
@@ -535,8 +651,10 @@ def _incidents_of_month(
                 new=new,
                 models={row.model} if row.model else {f.model for f in findings[row.id]},
                 fired={f.night for f in own},
-                contained_at=state.contained_at,
+                contained_at=contained_at,
                 resolved_at=state.resolved_at,
+                self_recovered=status == "resolved" and contained_at is None,
+                ack_missed=_ack_missed(events[row.id], start),
                 escalations=state.escalations,
                 events=events[row.id],
                 findings=findings[row.id],
@@ -550,12 +668,17 @@ def _incidents_of_month(
 class _Month:
     month: str
     nights: list[str]
+    due: list[str]
+    """The nights that had closed by ``as_of``: each one counts, governed or not."""
     run: list[str]
+    """The nights due the fleet was governed."""
     models: dict[str, _ModelMonth]
     incidents: list[_IncidentMonth] | None
     """None: the incident database was not read."""
     as_of: dt.datetime
     window: tuple[dt.datetime, dt.datetime]
+    detection_hours: float = 24.0
+    """The appetite's limit on the median time to detect a problem seen in the data."""
 
 
 def _read_month(
@@ -567,11 +690,16 @@ def _read_month(
     as_of: dt.datetime | None,
     notes: list[str],
 ) -> _Month:
+    from govern.respond.incidents import night_close
+
     nights = month_nights(month)
     window = month_window(month)
     now = dt.datetime.now(dt.UTC)
     moment = as_of or min(window[1], now)
-    run = [n for n in store.nights() if n.startswith(f"{month}-")]
+    stored = set(store.nights())
+    run = [n for n in nights if n in stored and night_close(n) <= moment]
+    # a night not governed counts once its morning is over (the run of a night closes by then)
+    due = [n for n in nights if n in run or night_close(n) + dt.timedelta(days=1) <= moment]
     models: dict[str, _ModelMonth] = {}
     for name, config in sorted(fleet.models.items()):
         models[name] = _ModelMonth(
@@ -587,10 +715,10 @@ def _read_month(
     unreadable: list[str] = []
     for name, facts in models.items():
         found = {r.night: r for r in store.history(name, start=nights[0], end=nights[-1], unreadable=unreadable)}
-        for night in run:
-            result = found.get(night)
+        for night in due:
+            result = found.get(night) if night in run else None
             if result is None:
-                facts.unmonitored[night] = "no result was recorded"
+                facts.unmonitored[night] = "no result was recorded" if night in run else "the fleet was not governed"
                 continue
             if facts.business_unit == "unknown" and result.business_unit:
                 facts.business_unit = result.business_unit
@@ -601,7 +729,7 @@ def _read_month(
     incidents = None
     if session is not None:
         incidents = _incidents_of_month(session, fleet.config.name, window, moment, set(nights))
-    return _Month(month, nights, run, models, incidents, moment, window)
+    return _Month(month, nights, due, run, models, incidents, moment, window, fleet.risk_appetite.detection.data_hours)
 
 
 # ---------------------------------------------------------------------------------------------- judging
@@ -611,26 +739,24 @@ def _touching(incidents: Sequence[_IncidentMonth], model: str) -> list[_Incident
     return [i for i in incidents if model in i.models]
 
 
-def _plural(n: int, word: str, many: str | None = None) -> str:
-    return f"{n} {word if n == 1 else (many or word + 's')}"
-
-
-def _heat_row(facts: _ModelMonth, incidents: Sequence[_IncidentMonth] | None, appetite: RiskAppetite) -> HeatRow:
+def _heat_row(
+    facts: _ModelMonth, incidents: Sequence[_IncidentMonth] | None, appetite: RiskAppetite, as_of: dt.datetime
+) -> HeatRow:
     cells = []
     for dimension in DIMENSIONS[:4]:
         count = len(facts.nights[dimension])
         verdict = appetite.nights(dimension).of(facts.tier).verdict(count)
-        cells.append(Cell(dimension, verdict.value, count, "none" if count == 0 else _plural(count, "night")))
+        cells.append(Cell(dimension, verdict.value, count, "none" if count == 0 else plural(count, "night")))
     unmonitored = len(facts.unmonitored)
     ops = appetite.operations
     verdict = ops.unmonitored_nights.of(facts.tier).verdict(unmonitored)
-    parts = ["all nights checked" if unmonitored == 0 else f"{_plural(unmonitored, 'night')} unchecked"]
+    parts = ["all nights checked" if unmonitored == 0 else f"{plural(unmonitored, 'night')} unchecked"]
     if incidents is None:
-        parts.append("incidents not read")
+        parts.append("response not read")
     else:
-        worst = _worst_sev(i.sev for i in _touching(incidents, facts.name))
-        verdict = Verdict.worst(verdict, ops.worst_incident.of(facts.tier).verdict(worst))
-        parts.append(f"worst {worst}" if worst else "no incident")
+        failures = sum(i.response_failed(as_of) for i in _touching(incidents, facts.name))
+        verdict = Verdict.worst(verdict, ops.response_failures.of(facts.tier).verdict(failures))
+        parts.append("no deadline missed" if failures == 0 else f"{plural(failures, 'incident')} missed a deadline")
     cells.append(Cell("operations", verdict.value, unmonitored, "; ".join(parts)))
     overall = Verdict.worst(*(Verdict(c.verdict) for c in cells))
     return HeatRow(facts.name, facts.business_unit, facts.tier, tuple(cells), overall.value)
@@ -641,7 +767,7 @@ def _tier_rank(tier: str) -> int:
 
 
 def _heatmap(month: _Month, appetite: RiskAppetite) -> list[HeatRow]:
-    rows = [_heat_row(facts, month.incidents, appetite) for facts in month.models.values()]
+    rows = [_heat_row(facts, month.incidents, appetite, month.as_of) for facts in month.models.values()]
     return sorted(rows, key=lambda r: (-Verdict(r.overall).rank, _tier_rank(r.risk_tier), r.model))
 
 
@@ -656,6 +782,11 @@ class _Figures:
 def _average(values: Iterable[float | None]) -> float | None:
     found = [v for v in values if v is not None]
     return sum(found) / len(found) if found else None
+
+
+def _median(values: Iterable[float | None]) -> float | None:
+    found = [v for v in values if v is not None]
+    return statistics.median(found) if found else None
 
 
 def _hours(value: float | None) -> str:
@@ -676,7 +807,7 @@ def _figures(month: _Month, heat: Sequence[HeatRow]) -> _Figures:
     drift_models = sum(bool(f.nights["drift"]) for f in models)
     above = sum(r.overall == Verdict.ABOVE for r in heat)
     values: dict[str, float | None] = {
-        "nights_run": len(month.run) / len(month.nights),
+        "nights_run": len(month.run) / len(month.due) if month.due else None,
         "monitored_every_night": every / n if n and month.run else None,
         "within_sla": within / len(measured) if measured else None,
         "fairness_nights": float(fairness_nights) if month.run else None,
@@ -684,30 +815,33 @@ def _figures(month: _Month, heat: Sequence[HeatRow]) -> _Figures:
         "above_appetite": float(above) if month.run else None,
     }
     shown = {
-        "nights_run": f"{len(month.run)} of {len(month.nights)} nights",
+        "nights_run": f"{len(month.run)} of {len(month.due)} nights"
+        + (f" (so far, of {len(month.nights)})" if len(month.due) < len(month.nights) else ""),
         "monitored_every_night": f"{every} of {n} models" if month.run else "no data",
         "within_sla": f"{within} of {len(measured)} models" if measured else "not measured",
-        "fairness_nights": f"{_plural(fairness_nights, 'model-night')} ({_plural(fairness_models, 'model')})",
-        "drift_nights": f"{_plural(drift_nights, 'model-night')} ({_plural(drift_models, 'model')})",
+        "fairness_nights": f"{plural(fairness_nights, 'model-night')} ({plural(fairness_models, 'model')})",
+        "drift_nights": f"{plural(drift_nights, 'model-night')} ({plural(drift_models, 'model')})",
         "above_appetite": f"{above} of {n} models",
     }
     incidents = month.incidents
     if incidents is None:
-        for key in ("serious_new", "new", "open_at_end", "detect_hours", "in_time"):
+        for key in ("serious_new", "new", "open_at_end", "detect_data_hours", "detect_outcome_hours", "in_time"):
             values[key], shown[key] = None, "not read"
         return _Figures(values, shown)
     new = [i for i in incidents if i.new]
     by_sev = Counter(i.sev for i in new)
     serious = by_sev["SEV1"] + by_sev["SEV2"]
     active = [i for i in incidents if i.active]
-    detect = _average(i.detect_hours for i in new)
-    verdicts = [i.in_time(month.as_of) for i in incidents]
-    in_time, late = verdicts.count(True), verdicts.count(False)
+    in_data = [i.detect_hours for i in new if not i.seen_in_outcomes and i.detect_hours is not None]
+    in_outcomes = [i.detect_hours for i in new if i.seen_in_outcomes and i.detect_hours is not None]
+    outcomes = Counter(i.outcome(month.as_of) for i in incidents)
+    in_time, late = outcomes["in_time"], outcomes["late"]
     values.update(
         serious_new=float(serious),
         new=float(len(new)),
         open_at_end=float(len(active)),
-        detect_hours=detect,
+        detect_data_hours=_median(in_data),
+        detect_outcome_hours=_median(in_outcomes),
         in_time=in_time / (in_time + late) if in_time + late else None,
     )
     breakdown = ", ".join(f"{s} {by_sev[s]}" for s in SEV_RANK if by_sev[s]) or "none"
@@ -715,8 +849,15 @@ def _figures(month: _Month, heat: Sequence[HeatRow]) -> _Figures:
         serious_new=str(serious),
         new=f"{len(new)} ({breakdown})",
         open_at_end=str(len(active)),
-        detect_hours=_hours(detect),
+        detect_data_hours=f"{_hours(_median(in_data))} (median of {plural(len(in_data), 'incident')})"
+        if in_data
+        else "none raised",
+        detect_outcome_hours=f"{_hours(_median(in_outcomes))} (median of {plural(len(in_outcomes), 'incident')})"
+        if in_outcomes
+        else "none raised",
         in_time=f"{in_time} of {in_time + late}" if in_time + late else "none due",
+        recovered=str(outcomes["recovered"]),
+        running=str(outcomes["running"]),
     )
     return _Figures(values, shown)
 
@@ -731,10 +872,12 @@ _KRIS: tuple[tuple[str, str, Literal["up", "down"], str], ...] = (
     ("open_at_end", "Incidents still open at month end", "down",
      "problems not yet fixed: contained ones are under control, the others still need work"),
     ("in_time", "Contained within the recovery target", "up",
-     "incidents brought under control before the deadline the response policy sets for their severity and tier"),
-    ("detect_hours", "Average time to detect", "down",
-     "hours from the end of the night a problem first appeared to the moment it was raised (a problem seen "
-     "only in outcomes, such as repayments, waits for the outcomes to arrive)"),
+     "incidents brought under control (rolled back, quarantined, cut off or fixed by a person) by the deadline "
+     "for their severity and tier; a problem that went away by itself does not count"),
+    ("detect_data_hours", "Time to detect, problems seen in the data", "down",
+     "typical (median) hours from the end of the night a problem appeared in the data to its being raised"),
+    ("detect_outcome_hours", "Time to detect, problems seen only in outcomes", "down",
+     "the same for problems seen only in real outcomes (repayments, confirmed fraud): days or weeks are expected"),
     ("monitored_every_night", "Models checked every night", "up",
      "models whose every night was checked in full; the others went unchecked on some nights"),
     ("within_sla", "Models within their service level", "up",
@@ -746,6 +889,7 @@ _KRIS: tuple[tuple[str, str, Literal["up", "down"], str], ...] = (
     ("nights_run", "Nights governed", "up", "nights on which the governance run checked the fleet"),
 )  # fmt: skip
 _SHARES = {"nights_run", "monitored_every_night", "within_sla", "in_time"}
+_HOURS = {"detect_data_hours", "detect_outcome_hours"}
 
 
 def _trend(key: str, value: float | None, previous: _Figures | None, better: str, name: str) -> Trend:
@@ -761,7 +905,7 @@ def _trend(key: str, value: float | None, previous: _Figures | None, better: str
         return Trend(before, shown, f"same as {name} ({shown})", "same")
     if key in _SHARES:
         change = f"{abs(delta) * 100:.0f} points"
-    elif key == "detect_hours":
+    elif key in _HOURS:
         change = f"{abs(delta):.1f} hours"
     else:
         change = f"{abs(delta):.0f}"
@@ -770,17 +914,19 @@ def _trend(key: str, value: float | None, previous: _Figures | None, better: str
     return Trend(before, shown, f"{'up' if up else 'down'} {change} from {name} ({shown})", direction)
 
 
-def _concern(key: str, value: float | None) -> bool:
+def _concern(key: str, value: float | None, appetite: RiskAppetite) -> bool:
     if value is None:
         return False
     if key in _SHARES:
         return value < 1.0
-    if key == "detect_hours":
-        return value > 24
+    if key == "detect_data_hours":
+        return value > appetite.detection.data_hours
+    if key == "detect_outcome_hours":
+        return False  # the outcomes' own delay, not the monitoring's
     return value > 0 and key != "new"
 
 
-def _kris(current: _Figures, previous: _Figures | None, previous_name: str) -> tuple[Kri, ...]:
+def _kris(current: _Figures, previous: _Figures | None, previous_name: str, appetite: RiskAppetite) -> tuple[Kri, ...]:
     out = []
     for key, name, better, meaning in _KRIS:
         value = current.values.get(key)
@@ -795,7 +941,7 @@ def _kris(current: _Figures, previous: _Figures | None, previous_name: str) -> t
                 shown=shown,
                 meaning=meaning,
                 trend=_trend(key, value, previous, better, previous_name),
-                concern=_concern(key, value),
+                concern=_concern(key, value, appetite),
             )
         )
     return tuple(out)
@@ -823,24 +969,82 @@ def _composition(month: _Month) -> Composition:
     )
 
 
+UNKNOWN_TIER = "unknown tier"
+
+
+def _contain_median(incidents: Sequence[_IncidentMonth], as_of: dt.datetime) -> tuple[float | None, bool]:
+    """The median time to contain, an incident not contained counting as the time it has run (a lower bound);
+    those that recovered by themselves are left out. True when the median rests on such a lower bound."""
+    times: list[tuple[float, bool]] = []
+    for incident in incidents:
+        contained, running = incident.contain_hours, incident.running_hours(as_of)
+        if contained is not None:
+            times.append((contained, False))
+        elif running is not None:
+            times.append((running, True))
+    if not times:
+        return None, False
+    times.sort()
+    middle = times[(len(times) - 1) // 2 : len(times) // 2 + 1]
+    return sum(t for t, _ in middle) / len(middle), any(bound for _, bound in middle)
+
+
+def _contain_text(of_tier: Sequence[_IncidentMonth], as_of: dt.datetime) -> str:
+    contained = [i.contain_hours for i in of_tier if i.contain_hours is not None]
+    waiting = sum(i.running_hours(as_of) is not None for i in of_tier)
+    if not of_tier:
+        return "no incident"
+    average = _average(contained)
+    text = (
+        f"{_short_hours(average)} on average over {len(contained)} of {len(of_tier)} contained"
+        if contained
+        else f"none of {len(of_tier)} contained"
+    )
+    if waiting:
+        median, at_least = _contain_median(of_tier, as_of)
+        text += (
+            f"; median {'at least ' if at_least else ''}{_short_hours(median)} counting the {waiting} not contained "
+            "so far"
+        )
+    return text
+
+
+def _short_hours(value: float | None) -> str:
+    if value is None:
+        return "no data"
+    return f"{value:.0f} h" if value >= 10 else f"{value:.1f} h"
+
+
 def _response_times(month: _Month, fleet: Fleet) -> tuple[TierResponse, ...]:
     from govern.respond.policy import Sev
 
     windows = fleet.response_policy.windows
+    incidents = list(month.incidents or ())
+    unknown = [i for i in incidents if i.row.risk_tier not in TIERS]
     out = []
-    for tier in TIERS:
-        of_tier = [i for i in month.incidents or () if (i.row.risk_tier or "high") == tier]
-        verdicts = [i.in_time(month.as_of) for i in of_tier]
+    for tier in (*TIERS, UNKNOWN_TIER) if unknown else TIERS:
+        of_tier = unknown if tier == UNKNOWN_TIER else [i for i in incidents if i.row.risk_tier == tier]
+        outcomes = Counter(i.outcome(month.as_of) for i in of_tier)
+        new = [i for i in of_tier if i.new]
+        median, at_least = _contain_median(of_tier, month.as_of)
         out.append(
             TierResponse(
                 tier=tier,
-                targets=", ".join(f"{s.value} {windows.recover(s, tier):g} h" for s in Sev),
+                targets="unknown"
+                if tier == UNKNOWN_TIER
+                else ", ".join(f"{s.value} {windows.recover(s, tier):g} h" for s in Sev),
                 incidents=len(of_tier),
-                average_detect_hours=_round(_average(i.detect_hours for i in of_tier)),
+                median_detect_data_hours=_round(_median(i.detect_hours for i in new if not i.seen_in_outcomes)),
+                median_detect_outcome_hours=_round(_median(i.detect_hours for i in new if i.seen_in_outcomes)),
+                contained=sum(i.contained_at is not None for i in of_tier),
                 average_contain_hours=_round(_average(i.contain_hours for i in of_tier)),
-                in_time=verdicts.count(True),
-                late=verdicts.count(False),
-                running=verdicts.count(None),
+                median_contain_hours=_round(median),
+                median_contain_at_least=at_least,
+                contain_shown=_contain_text(of_tier, month.as_of),
+                in_time=outcomes["in_time"],
+                late=outcomes["late"],
+                running=outcomes["running"],
+                recovered=outcomes["recovered"],
             )
         )
     return tuple(out)
@@ -939,8 +1143,30 @@ def _cause_of(check: str) -> str:
     return CAUSE_WORDS.get(spec.id if spec is not None else check, check)
 
 
-def _shown_subject(subject: str) -> str:
-    """An expectation's column (``expect_...(annual_income)`` -> ``annual_income``); other subjects as they are."""
+#: What a performance metric measures, for the board (a finding's subject names the metric).
+METRIC_WORDS = {
+    "roc_auc": "how well it tells the good cases from the bad",
+    "accuracy": "the share of its decisions that are right",
+    "precision": "the share of the cases it flags that are real",
+    "recall": "the share of the real cases it catches",
+    "f1": "the balance between the real cases it catches and the flags that are right",
+    "specificity": "the share of the good cases it lets through",
+    "average_precision": "how well it ranks the real cases first",
+    "mae": "the typical size of its errors",
+    "mse": "the size of its errors, large ones weighing most",
+    "rmse": "the size of its errors, large ones weighing most",
+    "mape": "the typical size of its errors, relative to the true value",
+    "r2": "how much of the true values it explains",
+}
+
+
+def _shown_subject(check: str, subject: str) -> str:
+    """What a finding was measured on, in plain words: an expectation's column (``expect_...(annual_income)`` ->
+    ``annual_income``), a metric's meaning (``roc_auc`` -> how well it tells the good cases from the bad), a
+    version comparison as is; other subjects (features, groups, clients) as they are."""
+    spec = check_spec(check)
+    if spec is not None and spec.subject == "metric":
+        return METRIC_WORDS.get(subject, subject.replace("_", " "))
     if subject.startswith("expect_") and subject.endswith(")") and "(" in subject:
         return subject[subject.index("(") + 1 : -1]
     return subject
@@ -951,7 +1177,7 @@ def _causes(group: Sequence[_IncidentMonth]) -> tuple[str, ...]:
     subjects: dict[str, list[str]] = defaultdict(list)
     for incident in group:
         for f in incident.findings:
-            cause, subject = _cause_of(f.check), _shown_subject(f.subject)
+            cause, subject = _cause_of(f.check), _shown_subject(f.check, f.subject)
             if subject not in subjects[cause]:
                 subjects[cause].append(subject)
     causes = []
@@ -962,11 +1188,81 @@ def _causes(group: Sequence[_IncidentMonth]) -> tuple[str, ...]:
     return tuple(causes + ([fault] if fault else []))
 
 
+def _capital(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
+def _controls(group: Sequence[_IncidentMonth], month: _Month) -> tuple[list[str], list[str], list[str]]:
+    """The bow-tie's controls: preventive (acted before harm), mitigating (limited it once it happened) and the
+    gaps (what did not work), from the incidents' actions and events as they stood at ``as_of``."""
+    as_of, limit = month.as_of, month.detection_hours
+    preventive: list[str] = []
+    mitigating: list[str] = []
+    gaps: list[str] = []
+    for incident in group:
+        if any(f.check == "performance.version_regression" for f in incident.findings):
+            preventive.append("A new version was compared with the one it replaced, and found worse")
+        requested = {int(e.detail["action"]) for e in incident.events
+                     if e.kind == "approval_requested" and isinstance((e.detail or {}).get("action"), int)}  # fmt: skip
+        for action in incident.actions:
+            status, what = action_status(action, as_of), action_summary(action)
+            if action.id in requested and status in ("done", "approved", "rejected"):
+                by = next((e.by for e in incident.events if e.kind in ("approved", "rejected")
+                           and (e.detail or {}).get("action") == action.id), None)  # fmt: skip
+                preventive.append(
+                    f"The approval gate held the automatic action ({what}) for a person's decision"
+                    + (f": {'approved' if status != 'rejected' else 'rejected'} by {by}" if by else "")
+                )
+            if status == "done":
+                if action.kind == "quarantine_batch":
+                    preventive.append(f"The batch of {action.night} of {action.model} was quarantined: kept from use")
+                elif action.kind == "disable_feed":
+                    preventive.append(f"The validation gate switched the feed {action.feed} off: its next batches "
+                                      "were refused until it was fixed")  # fmt: skip
+                elif action.kind in CONTAINMENT_ACTIONS:
+                    mitigating.append(_capital(what) + " (after the problem was found)")
+            elif status == "refused" and (action.params or {}).get("refusal") == "no_safe_version":
+                gaps.append(f"No safe earlier version of {action.model} to roll back to")
+            elif status in ("awaiting_approval", "approved"):
+                gaps.append(f"Waiting for a decision: {what}")
+            elif status in ("failed", "rejected"):
+                gaps.append(f"{_capital(what)}: {status}")
+    raised = [i.detect_hours for i in group if i.new and i.detect_hours is not None and not i.seen_in_outcomes]
+    slow = _median(raised)
+    if slow is not None and slow <= limit:
+        mitigating.append(f"The nightly checks raised it {_hours(slow)} after the night closed")
+    elif slow is not None:
+        gaps.append(f"Raised only {_hours(slow)} after the night closed (more than the {limit:g} hours the board "
+                    "accepts)")  # fmt: skip
+    waited = _median(i.detect_hours for i in group if i.new and i.seen_in_outcomes)
+    if waited is not None:
+        mitigating.append(f"Checked again on real outcomes once they arrived, {_hours(waited)} after the night")
+    acknowledged = sorted({e.by for i in group for e in i.events if e.kind == "acknowledged" and e.by != "govern"})
+    if acknowledged:
+        mitigating.append(f"Acknowledged by {', '.join(acknowledged)}")
+    missed = [i for i in group if i.ack_missed]
+    escalations = sum(i.escalations for i in group)
+    exhausted = any(e.kind == "escalation_exhausted" for i in group for e in i.events)
+    if missed:
+        gaps.append(
+            f"{plural(len(missed), 'incident')} not acknowledged in time: escalated {plural(escalations, 'time')}"
+            + (", until no one was left on the escalation path" if exhausted else "")
+        )
+    elif escalations:
+        mitigating.append(f"Escalated {plural(escalations, 'time')} along the owner's escalation path")
+    by_people = [i for i in group if i.status == "resolved" and not i.self_recovered]
+    if by_people:
+        mitigating.append(f"{plural(len(by_people), 'incident')} resolved")
+    late = [i for i in group if i.outcome(as_of) == "late"]
+    if late:
+        gaps.append(f"{plural(len(late), 'incident')} not contained within the recovery target")
+    return preventive, mitigating, gaps
+
+
 def _bowtie(group: Sequence[_IncidentMonth], headline: str, month: _Month, decisions_rows: int | None) -> BowTie:
-    as_of = month.as_of
-    worst = _worst_sev(i.sev for i in group) or "SEV4"
+    worst = worst_sev(i.sev for i in group) or "SEV4"
     nights = sorted({n for i in group for n in i.fired})
-    event = f"{headline}: {_plural(len(group), 'incident')}, worst {worst}"
+    event = f"{headline}: {plural(len(group), 'incident')}, worst {worst}"
     if nights:
         event += (
             f", on {nights[0]}" if len(nights) == 1 else f", on {len(nights)} nights from {nights[0]} to {nights[-1]}"
@@ -974,38 +1270,17 @@ def _bowtie(group: Sequence[_IncidentMonth], headline: str, month: _Month, decis
     consequences = list(dict.fromkeys(_CONSEQUENCE.get(i.row.type, "") for i in group if i.row.type in _CONSEQUENCE))
     if decisions_rows:
         consequences.append(f"about {decisions_rows:,} decisions were taken on the nights it fired")
-    for incident in group:
-        if incident.row.report_due is not None:
-            due = incident.row.report_due.strftime("%Y-%m-%d")
-            consequences.append(f"a serious incident under the EU AI Act: the authority must be told by {due}")
-            break
-    preventive, mitigating, gaps = [], [], []
-    detect = _average(i.detect_hours for i in group)
-    if detect is not None:
-        mitigating.append(f"The nightly checks raised it {_hours(detect)} after the night closed, on average")
-    for incident in group:
-        for action in incident.actions:
-            status = action_status(action, as_of)
-            if status == "done":
-                preventive.append(f"{action_summary(action)[0].upper()}{action_summary(action)[1:]}")
-            elif status == "refused" and (action.params or {}).get("refusal") == "no_safe_version":
-                gaps.append(f"No safe earlier version of {action.model} to roll back to")
-            elif status in ("awaiting_approval", "approved"):
-                gaps.append(f"Waiting for a decision: {action_summary(action)}")
-            elif status in ("failed", "rejected"):
-                gaps.append(f"{action_summary(action)[0].upper()}{action_summary(action)[1:]}: {status}")
-    acknowledged = sorted({e.by for i in group for e in i.events if e.kind == "acknowledged" and e.by != "govern"})
-    if acknowledged:
-        mitigating.append(f"Acknowledged by {', '.join(acknowledged)}")
-    escalations = sum(i.escalations for i in group)
-    if escalations:
-        mitigating.append(f"Escalated {_plural(escalations, 'time')} along the owner's escalation path")
-    resolved = [i for i in group if i.status == "resolved"]
-    if resolved:
-        mitigating.append(f"{_plural(len(resolved), 'incident')} resolved")
-    late = [i for i in group if i.in_time(as_of) is False]
-    if late:
-        gaps.append(f"{_plural(len(late), 'incident')} not contained within the recovery target")
+    deadlines = sorted(i.row.report_due for i in group if i.row.report_due is not None)
+    if deadlines:
+        tense = "had to be" if deadlines[0] < month.as_of else "must be"
+        consequences.append(
+            f"a serious incident under the EU AI Act: the authority {tense} told by {deadlines[0]:%Y-%m-%d}"
+        )
+    preventive, mitigating, gaps = _controls(group, month)
+    recovered = [i for i in group if i.self_recovered]
+    if recovered:
+        went = "went away by itself" if len(recovered) == 1 else "went away by themselves"
+        event += f"; {plural(len(recovered), 'incident')} {went}, with no control acting"
     return BowTie(
         causes=_causes(group),
         event=event,
@@ -1029,7 +1304,7 @@ def _top_risks(month: _Month, heat: Sequence[HeatRow]) -> tuple[list[TopRisk], i
 
     def order(item: tuple[str, list[_IncidentMonth]]) -> tuple[int, int, int, int, str]:
         key, group = item
-        worst = SEV_RANK.get(_worst_sev(i.sev for i in group) or "", 5)
+        worst = SEV_RANK.get(worst_sev(i.sev for i in group) or "", 5)
         active = any(i.active for i in group)
         verdict = Verdict(verdicts.get(key, Verdict.NEAR.value)).rank
         nights = len({n for i in group for n in i.fired})
@@ -1043,7 +1318,7 @@ def _top_risks(month: _Month, heat: Sequence[HeatRow]) -> tuple[list[TopRisk], i
         model, feed = lead.row.model, None if lead.row.model else lead.row.feed
         headline = _HEADLINE.get(lead.row.type, "A model risk")
         if feed is not None:
-            headline = f"The {feed} feed delivered broken data to {_plural(len(lead.models), 'model')}"
+            headline = f"The {feed} feed delivered broken data to {plural(len(lead.models), 'model')}"
         facts = month.models.get(model or "")
         actions = [line for i in group for line in _action_line(i, month.as_of)]
         recommendation = next((i.row.recommendation for i in group if i.row.recommendation and i.active), None)
@@ -1077,13 +1352,13 @@ def _top_risks(month: _Month, heat: Sequence[HeatRow]) -> tuple[list[TopRisk], i
                 detail=lead.row.title,
                 business_unit=facts.business_unit if facts else None,
                 risk_tier=facts.tier if facts else lead.row.risk_tier,
-                worst_sev=_worst_sev(i.sev for i in group) or lead.sev,
+                worst_sev=worst_sev(i.sev for i in group) or lead.sev,
                 status=min((i.status for i in group), key=_status_rank),
                 owner=_contact_name(lead.row.owner),
                 owner_name=str((lead.row.owner or {}).get("name") or "") or None,
                 with_whom=with_whom,
                 action=action,
-                incidents=tuple(i.row.id for i in group),
+                incidents=tuple(sorted(i.row.id for i in group)),
                 first_night=min(i.row.first_night for i in group),
                 last_night=max(i.row.last_night for i in group),
                 appetite=verdicts.get(key),
@@ -1163,10 +1438,12 @@ def _nist(month: _Month, fleet: Fleet, session: Session | None) -> tuple[NistFun
             "knowing what models there are, what they decide and where",
             (
                 Control("Models in the inventory", len(models), "each with a business unit and a risk tier"),
-                Control("Models under a jurisdiction's rules",
+                Control("Models judged by a jurisdiction-specific policy",
                         sum(bool(set(fleet.models[f.name].policies) & regional) for f in models
                             if f.name in fleet.models),
-                        "e.g. the US four-fifths rule, the EU AI Act's high-risk obligations"),
+                        "a policy written for a jurisdiction (e.g. the US four-fifths rule, the EU AI Act's "
+                        "high-risk obligations) on top of the common rules; the exposure table counts every model "
+                        "serving a jurisdiction"),
                 Control("Upstream data feeds mapped", len(feeds), "so one broken feed is one incident, not many"),
             ),
         ),
@@ -1250,30 +1527,62 @@ def _decisions(month: _Month, heat: Sequence[HeatRow], risks: Sequence[TopRisk])
                     "accept the risk for one more month with a dated plan, or suspend the model",
                 )
             )
-    reported: set[str] = set()
-    serious = [i for i in month.incidents or () if i.row.report_due is not None]
-    for incident in sorted(serious, key=lambda i: (i.row.report_due, i.row.id)):  # the first deadline of each
+    out.extend(_report_decisions(month))
+    return tuple(out)
+
+
+def _report_decisions(month: _Month) -> list[Decision]:
+    """One decision per model (or feed) with an incident serious under the EU AI Act (Article 73) whose reporting
+    deadline falls in the month or after it, whatever the incident's status: the incident log does not record a
+    report being made, so the board is asked to confirm it."""
+    first_day = month.window[0] - dt.timedelta(days=1)
+    by_subject: dict[str, list[_IncidentMonth]] = defaultdict(list)
+    for incident in month.incidents or ():
         due = incident.row.report_due
-        subject = incident.row.model or f"feed {incident.row.feed}"
-        if due is None or not incident.active or subject in reported:
-            continue
-        reported.add(subject)
+        if due is not None and due >= first_day:
+            by_subject[incident.row.model or f"feed {incident.row.feed}"].append(incident)
+    out = []
+    first = {subject: min(i.row.report_due or first_day for i in group) for subject, group in by_subject.items()}
+    for subject, group in sorted(by_subject.items(), key=lambda kv: (first[kv[0]], kv[0])):
+        deadlines: dict[dt.datetime, list[int]] = defaultdict(list)
+        for incident in sorted(group, key=lambda i: i.row.id):
+            assert incident.row.report_due is not None
+            deadlines[incident.row.report_due].append(incident.row.id)
+        passed = [f"{due:%Y-%m-%d} ({_ids(ids)})" for due, ids in sorted(deadlines.items()) if due < month.as_of]
+        coming = [f"{due:%Y-%m-%d} ({_ids(ids)})" for due, ids in sorted(deadlines.items()) if due >= month.as_of]
+        told = "; ".join(
+            part
+            for part in (
+                f"had to be told by {', '.join(passed)}" if passed else "",
+                f"must be told by {', '.join(coming)}" if coming else "",
+            )
+            if part
+        )
+        sevs = worst_sev(i.sev for i in group)
         out.append(
             Decision(
                 "report",
                 f"Confirm the report to the authority on {subject} (EU AI Act, Article 73)",
-                f"Incident #{incident.row.id} ({incident.sev}) is serious under the EU AI Act: the authority "
-                + (
-                    f"had to be told by {due.strftime('%Y-%m-%d')}."
-                    if due < month.as_of
-                    else f"must be told by {due.strftime('%Y-%m-%d')}."
-                ),
+                f"{plural(len(group), 'incident')} of {subject} (worst {sevs}) "
+                f"{'is' if len(group) == 1 else 'are'} serious under the EU AI Act: the authority {told}. "
+                "Whether a report was made is not recorded.",
                 "confirm the report was made, or direct that it be made now"
-                if due < month.as_of
+                if passed
                 else "approve the report as drafted by the model's team, or ask for it to be completed",
             )
         )
-    return tuple(out)
+    return out
+
+
+def _ids(ids: Sequence[int]) -> str:
+    """``#1-#4, #7``: incident ids, runs of consecutive ones as a range."""
+    runs: list[list[int]] = []
+    for i in sorted(ids):
+        if runs and i == runs[-1][-1] + 1:
+            runs[-1].append(i)
+        else:
+            runs.append([i])
+    return ", ".join(f"#{r[0]}" if len(r) == 1 else f"#{r[0]}-#{r[-1]}" for r in runs)
 
 
 def _verdict(heat: Sequence[HeatRow], decisions: Sequence[Decision], month: _Month, figures: _Figures) -> BoardVerdict:
@@ -1288,17 +1597,17 @@ def _verdict(heat: Sequence[HeatRow], decisions: Sequence[Decision], month: _Mon
             ("The governance run did not check any model this month.",),
         )
     if above:
-        headline = f"{_plural(len(above), 'model')} of {n} {'is' if len(above) == 1 else 'are'} above the risk appetite"
+        headline = f"{plural(len(above), 'model')} of {n} {'is' if len(above) == 1 else 'are'} above the risk appetite"
     elif near:
         headline = f"Every model is within the risk appetite or near it ({len(near)} near)"
     else:
         headline = f"All {n} models stayed within the risk appetite"
-    asks = f"; {_plural(len(decisions), 'decision')} asked of the board" if decisions else "; no decision is needed"
+    asks = f"; {plural(len(decisions), 'decision')} asked of the board" if decisions else "; no decision is needed"
     lines = []
     if month.incidents is not None:
         new = int(figures.values.get("new") or 0)
         lines.append(
-            f"What happened: {_plural(new, 'incident')} opened"
+            f"What happened: {plural(new, 'incident')} opened"
             + (
                 f", {figures.shown['serious_new']} of them serious (SEV1-SEV2)"
                 if figures.values.get("serious_new")
@@ -1306,10 +1615,23 @@ def _verdict(heat: Sequence[HeatRow], decisions: Sequence[Decision], month: _Mon
             )
             + f"; {figures.shown['open_at_end']} still open at month end."
         )
-        lines.append(
-            f"How we responded: problems were raised {figures.shown['detect_hours']} after the night, on average; "
-            f"{figures.shown['in_time']} incidents with a deadline were contained within their recovery target."
+        data, outcomes = figures.values.get("detect_data_hours"), figures.values.get("detect_outcome_hours")
+        raised = (
+            f"problems in the data were raised {_hours(data)} after the night (median"
+            + (f"; {_hours(outcomes)} for those seen only in outcomes, which wait for them)" if outcomes else ")")
+            if data is not None
+            else "no problem was raised from the data"
         )
+        decided = figures.shown["in_time"]
+        contained = (
+            f"{decided} incidents due were contained within their recovery target"
+            if decided != "none due"
+            else "no incident was contained or past its recovery deadline yet"
+        )
+        recovered = int(figures.shown.get("recovered", "0"))
+        if recovered:
+            contained += f" ({recovered} more went away by themselves)"
+        lines.append(f"How we responded: {raised}; {contained}.")
     else:
         lines.append("The incident database was not read: incidents and response times are not shown.")
     where = ", ".join(f"{r.model}" for r in above[:6]) + (f" and {len(above) - 6} more" if len(above) > 6 else "")
@@ -1335,7 +1657,8 @@ def _appetite_rows(appetite: RiskAppetite) -> tuple[AppetiteRow, ...]:
             DIMENSION_MEANING["operations"],
             tuple(
                 f"{_limits_text(ops.unmonitored_nights.of(t).within, ops.unmonitored_nights.of(t).near)} unchecked; "
-                f"incident within: {ops.worst_incident.of(t).within or 'none'}, near: {ops.worst_incident.of(t).near}"
+                f"{_limits_text(ops.response_failures.of(t).within, ops.response_failures.of(t).near, 'incidents')} "
+                "missing a deadline"
                 for t in TIERS
             ),
         )
@@ -1343,10 +1666,10 @@ def _appetite_rows(appetite: RiskAppetite) -> tuple[AppetiteRow, ...]:
     return tuple(rows)
 
 
-def _limits_text(within: int, near: int) -> str:
+def _limits_text(within: int, near: int, unit: str = "nights") -> str:
     if near == within:
-        return f"within: {within} nights, more is above"
-    return f"within: up to {within}, near: up to {near} nights"
+        return f"within: {within} {unit}, more is above"
+    return f"within: up to {within}, near: up to {near} {unit}"
 
 
 # ---------------------------------------------------------------------------------------------- entry points
@@ -1390,12 +1713,13 @@ def board_summary(
         previous_month_name=month_name(before),
         previous_has_data=past is not None,
         nights_in_month=len(current.nights),
+        nights_due=len(current.due),
         nights_run=len(current.run),
-        nights_missing=tuple(n for n in current.nights if n not in run),
+        nights_missing=tuple(n for n in current.due if n not in run),
         as_of=current.as_of.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"),
         verdict=_verdict(heat, decisions, current, figures),
         decisions=decisions,
-        kris=_kris(figures, previous_figures, month_name(before)),
+        kris=_kris(figures, previous_figures, month_name(before), appetite),
         composition=_composition(current),
         heatmap=tuple(heat),
         dimensions=tuple((d, DIMENSION_LABEL[d]) for d in DIMENSIONS),

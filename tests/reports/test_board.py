@@ -14,10 +14,20 @@ The month, night by night (every model healthy unless said):
 
 ``credit`` and ``healthy`` carry the SLA metric every night (so two models are measured; ``healthy`` stays within
 it, ``credit`` does not).
+
+The ``october`` summary reads the month as it stood at 10-05 02:00 (``READ_AT``), the morning after its fourth
+night: four nights due, all governed. Read at the end of the month instead, its 27 other nights were never
+governed, and count against every model. Nobody acknowledges anything: each incident escalates when its window
+passes (credit's and hiring's SEV2 on 10-04, payments' SEV3 on 10-05).
+
+The response, detection and decision rules are also checked on a hand-made incident log (``_log``): incidents
+written straight into the database with their events and actions, for the cases the responder's world does not
+reach (a containment action, a person's fix, an EU AI Act deadline, an incident without a tier).
 """
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import json
 from collections.abc import Iterator
@@ -26,16 +36,18 @@ from typing import Any
 
 import pytest
 
-from govern.reports.appetite import NightLimits, RiskAppetite, SevLimits, Verdict
+from govern.reports.appetite import Detection, NightLimits, RiskAppetite, Verdict
 from govern.reports.board import (
     BoardSummary,
     board_summary,
+    checked_month,
     default_month,
     month_nights,
     previous_month,
     publish_board,
     render_board,
 )
+from govern.reports.render import ReportError
 from govern.results import Evidence, ModelNightResult
 from tests import evidence_factory as ef
 from tests.reports.nights import RULES, SCRIPT
@@ -43,6 +55,7 @@ from tests.respond.world import at_of, finding, make_world
 
 ROOT = Path(__file__).resolve().parents[2]
 OCTOBER = ["2026-10-01", "2026-10-02", "2026-10-03", "2026-10-04"]
+READ_AT = at_of("2026-10-04")  # 2026-10-05 02:00 UTC, when the fourth night's response took
 
 
 def _result(
@@ -94,15 +107,15 @@ def world(tmp_path: Path) -> Iterator[dict[str, Any]]:
     yield from make_world(tmp_path)
 
 
-def _summary(world: dict[str, Any], month: str = "2026-10") -> BoardSummary:
+def _summary(world: dict[str, Any], month: str = "2026-10", as_of: dt.datetime | None = None) -> BoardSummary:
     with world["db"].session() as session:
-        return board_summary(world["fleet"], month, store=world["store"], session=session)
+        return board_summary(world["fleet"], month, store=world["store"], session=session, as_of=as_of)
 
 
 @pytest.fixture
 def october(world: dict[str, Any]) -> BoardSummary:
     _run(world, OCTOBER)
-    return _summary(world)
+    return _summary(world, as_of=READ_AT)
 
 
 def _kri(view: BoardSummary, key: str) -> Any:
@@ -111,18 +124,37 @@ def _kri(view: BoardSummary, key: str) -> Any:
 
 def test_the_key_risk_indicators_are_the_hand_computed_ones(october: BoardSummary) -> None:
     values = {k.key: k.value for k in october.kris}
-    assert values["nights_run"] == pytest.approx(4 / 31)
+    assert values["nights_run"] == 1.0  # 4 of the 4 nights due at 10-05 02:00
     assert values["monitored_every_night"] == pytest.approx(7 / 8)  # loan's refused night
     assert values["within_sla"] == pytest.approx(1 / 2)  # of credit and healthy, only healthy
     assert values["fairness_nights"] == 2 and values["drift_nights"] == 1
     assert values["serious_new"] == 2 and values["new"] == 3 and values["open_at_end"] == 3
-    assert values["detect_hours"] == pytest.approx(2.0)  # each raised at 02:00 after its night closed
-    assert values["in_time"] == 0.0  # none contained by its recovery deadline (SEV2: 72 h, SEV3: 168 h)
-    assert values["above_appetite"] == 2  # credit (a SEV2), hiring (two nights of fairness)
+    assert values["detect_data_hours"] == pytest.approx(2.0)  # each raised at 02:00 after its night closed
+    assert values["detect_outcome_hours"] is None  # none waited for outcomes
+    assert values["in_time"] is None  # SEV2 due 10-06 02:00 (72 h), SEV3 10-11: none contained, none past due
+    assert values["above_appetite"] == 1  # hiring (two nights of fairness, near is up to 1)
     assert _kri(october, "new").shown == "3 (SEV2 2, SEV3 1)"
     assert _kri(october, "within_sla").shown == "1 of 2 models (50 %)"
-    assert october.nights_run == 4 and october.nights_in_month == 31
-    assert october.nights_missing[0] == "2026-10-05" and len(october.nights_missing) == 27
+    assert _kri(october, "in_time").shown == "none due"
+    assert _kri(october, "nights_run").shown == "4 of 4 nights (so far, of 31) (100 %)"
+    assert october.nights_run == 4 and october.nights_due == 4 and october.nights_in_month == 31
+    assert october.nights_missing == ()
+
+
+def test_nights_the_fleet_was_not_governed_count_against_every_model(world: dict[str, Any]) -> None:
+    _run(world, OCTOBER)
+    month = _summary(world)  # read after the month: its 27 other nights were due, and never governed
+    assert _kri(month, "monitored_every_night").value == 0.0
+    assert _kri(month, "monitored_every_night").shown == "0 of 8 models (0 %)"
+    assert month.nights_missing[0] == "2026-10-05" and len(month.nights_missing) == 27
+    assert month.nights_due == 31 and month.nights_run == 4
+    assert _kri(month, "nights_run").value == pytest.approx(4 / 31)
+    cells = {r.model: {c.dimension: (c.verdict, c.text) for c in r.cells} for r in month.heatmap}
+    assert cells["healthy"]["operations"] == ("above", "27 nights unchecked; no deadline missed")  # near up to 3
+    assert cells["loan"]["operations"][1].startswith("28 nights unchecked")  # and its refused night
+    assert "all nights checked" not in render_board(month)
+    # the response, read at the month's end: every deadline passed with nothing contained
+    assert _kri(month, "in_time").value == 0.0 and _kri(month, "in_time").shown == "0 of 3 (0 %)"
 
 
 def test_a_previous_month_without_data_shows_no_data_never_zero(october: BoardSummary) -> None:
@@ -136,33 +168,35 @@ def test_the_trend_compares_with_the_previous_month_when_it_has_data(world: dict
     september = {m: _result(m, "2026-09-30", estimated=0.8) for m in ("credit", "healthy")}
     _run(world, ["2026-09-30"], results=lambda night: september)  # one healthy night in September
     _run(world, OCTOBER)
-    view = _summary(world)
+    view = _summary(world, as_of=READ_AT)
     assert view.previous_has_data
     serious, monitored = _kri(view, "serious_new"), _kri(view, "monitored_every_night")
     assert serious.trend.previous == 0 and serious.trend.direction == "worse"
     assert serious.trend.text == "up 2 from September 2026 (0)"
-    assert monitored.trend.previous == 1.0 and monitored.trend.direction == "worse"
-    assert monitored.trend.text.startswith("down 12 points from September 2026")
+    # September's one night of 30 governed: no model was checked on every night of it
+    assert monitored.trend.previous == 0.0 and monitored.trend.direction == "better"
+    assert monitored.trend.text.startswith("up 88 points from September 2026 (0 of 8 models)")
     assert _kri(view, "within_sla").trend.direction == "worse"  # 2 of 2 then, 1 of 2 now
 
 
 def test_the_heatmap_judges_each_dimension_against_the_tiers_appetite(october: BoardSummary) -> None:
     rows = {r.model: r for r in october.heatmap}
-    assert [r.model for r in october.heatmap[:2]] == ["credit", "hiring"]  # the worst first
+    assert [r.model for r in october.heatmap[:3]] == ["hiring", "credit", "payments"]  # the worst first
     cells = {m: {c.dimension: (c.verdict, c.text) for c in r.cells} for m, r in rows.items()}
-    # high tier: performance within 0 nights, near up to 2; worst incident within SEV4, near SEV3
+    # high tier: performance within 0 nights, near up to 2; response failures within 0, near up to 2
     assert cells["credit"]["performance"] == ("near", "1 night")
-    assert cells["credit"]["operations"] == ("above", "all nights checked; worst SEV2")
+    # operations is the response, not the incident's SEV again: credit's SEV2 missed its acknowledgement window
+    assert cells["credit"]["operations"] == ("near", "all nights checked; 1 incident missed a deadline")
     assert cells["hiring"]["fairness"] == ("above", "2 nights")  # near up to 1
     assert cells["payments"]["drift"] == ("within", "1 night")  # within up to 3
-    assert cells["payments"]["operations"] == ("near", "all nights checked; worst SEV3")
-    assert cells["loan"]["operations"] == ("within", "1 night unchecked; no incident")  # within up to 1
+    assert cells["payments"]["operations"] == ("near", "all nights checked; 1 incident missed a deadline")
+    assert cells["loan"]["operations"] == ("within", "1 night unchecked; no deadline missed")  # within up to 1
     assert {m: r.overall for m, r in rows.items()} == {
-        "credit": "above", "hiring": "above", "payments": "near", "loan": "within",
+        "credit": "near", "hiring": "above", "payments": "near", "loan": "within",
         "bureau_a": "within", "bureau_b": "within", "bureau_c": "within", "healthy": "within",
     }  # fmt: skip
     assert october.verdict.level == "above"
-    assert october.verdict.headline.startswith("2 models of 8 are above the risk appetite")
+    assert october.verdict.headline.startswith("1 model of 8 is above the risk appetite")
 
 
 def test_the_top_risks_carry_owner_action_status_and_a_bowtie(october: BoardSummary) -> None:
@@ -175,23 +209,33 @@ def test_the_top_risks_carry_owner_action_status_and_a_bowtie(october: BoardSumm
     assert credit.owner == "Ada <ada@example.com>"
     assert "roll credit back from version 1" in credit.action and "no earlier version passed" in credit.action
     assert credit.bowtie is not None
-    assert credit.bowtie.causes == (
-        "The model's estimated accuracy fell below the agreed level (roc_auc)",
+    assert credit.bowtie.causes == (  # the metric in business words, not "roc_auc"
+        "The model's estimated accuracy fell below the agreed level (how well it tells the good cases from the bad)",
         "The model itself is at fault, on data that passed its checks",
     )
     assert "No safe earlier version of credit to roll back to" in credit.bowtie.gaps
     assert any("about 1,000 decisions" in c for c in credit.bowtie.consequences)
+    # nobody acknowledged: the escalations are a gap, not a control that worked; nothing acted before harm
+    assert credit.bowtie.gaps[1] == "1 incident not acknowledged in time: escalated 2 times, until no one was " \
+        "left on the escalation path"  # fmt: skip
+    assert not any("scalat" in m for m in credit.bowtie.mitigating) and credit.bowtie.preventive == ()
+    assert credit.bowtie.mitigating == ("The nightly checks raised it 2.0 hours after the night closed",)
     payments = october.top_risks[2]
     assert payments.bowtie is not None and any(SCRIPT in c for c in payments.bowtie.causes)
     assert {d.kind for d in october.decisions} == {"fund"}  # no safe version: the advice is to retrain
-    assert {d.title for d in october.decisions} == {"Fund a fix for credit", "Fund a fix for hiring"}
+    assert {d.title for d in october.decisions} == {"Fund a fix for hiring"}  # credit is near, not above
 
 
 def test_response_times_and_nist_counts_come_from_the_month(october: BoardSummary) -> None:
     high = next(t for t in october.response if t.tier == "high")
-    assert (high.incidents, high.in_time, high.late, high.running) == (3, 0, 3, 0)
-    assert high.average_detect_hours == 2.0 and high.average_contain_hours is None
+    assert (high.incidents, high.in_time, high.late, high.running, high.recovered) == (3, 0, 0, 3, 0)
+    assert high.median_detect_data_hours == 2.0 and high.median_detect_outcome_hours is None
+    assert high.contained == 0 and high.average_contain_hours is None
+    # not contained at 10-05 02:00: credit and hiring detected 48 h before, payments 24 h: median 48, a lower bound
+    assert high.median_contain_hours == 48.0 and high.median_contain_at_least
+    assert high.contain_shown == "none of 3 contained; median at least 48 h counting the 3 not contained so far"
     assert high.targets == "SEV1 24 h, SEV2 72 h, SEV3 168 h, SEV4 336 h"
+    assert [t.tier for t in october.response] == ["critical", "high", "medium", "low"]  # no unknown tier
     counts = {c.name: c.count for f in october.nist for c in f.controls}
     assert counts["Model-nights checked in full"] == 4 * 8 - 1
     assert counts["Incidents opened"] == 3 and counts["Findings raised"] == 4
@@ -236,20 +280,9 @@ def test_night_limits_are_inclusive(nights: int, expected: Verdict) -> None:
     assert NightLimits(within=1, near=3).verdict(nights) is expected
 
 
-@pytest.mark.parametrize(
-    ("worst", "expected"),
-    [(None, Verdict.WITHIN), ("SEV4", Verdict.WITHIN), ("SEV3", Verdict.NEAR), ("SEV2", Verdict.ABOVE)],
-)
-def test_sev_limits_compare_the_worst_incident(worst: str | None, expected: Verdict) -> None:
-    assert SevLimits(within="SEV4", near="SEV3").verdict(worst) is expected
-    assert SevLimits(within=None, near="SEV4").verdict("SEV4") is Verdict.NEAR
-
-
 def test_bad_appetites_are_refused_naming_the_field() -> None:
     with pytest.raises(ValueError, match="near must be at least within"):
         NightLimits(within=3, near=1)
-    with pytest.raises(ValueError, match="near must be no milder than within"):
-        SevLimits(within="SEV2", near="SEV4")
 
 
 def test_months() -> None:
@@ -258,8 +291,17 @@ def test_months() -> None:
     midnight_utc = dt.datetime(2026, 11, 1, 0, 30, tzinfo=dt.UTC)
     assert default_month("UTC", midnight_utc) == "2026-10"
     assert default_month("America/New_York", midnight_utc) == "2026-09"  # still October 31 there
-    with pytest.raises(ValueError, match="YYYY-MM"):
+    with pytest.raises(ReportError, match="YYYY-MM"):
         month_nights("2026-13")
+
+
+@pytest.mark.parametrize("month", ["0000-01", "9999-12", "2026-00", "2026-1", "October"])
+def test_a_month_the_calendar_cannot_hold_is_refused_with_the_projects_error(month: str) -> None:
+    with pytest.raises(ReportError, match=r"month must be YYYY-MM such as 2026-10, from 0001-01 to 9999-11"):
+        month_nights(month)
+    with pytest.raises(ReportError, match="0001-02 or later"):
+        previous_month("0001-01")
+    assert checked_month("0001-01") == "0001-01" and len(month_nights("9999-11")) == 30
 
 
 def test_the_monthly_flow_writes_the_pages_and_says_where(world: dict[str, Any]) -> None:
@@ -269,11 +311,234 @@ def test_the_monthly_flow_writes_the_pages_and_says_where(world: dict[str, Any])
 
     _run(world, OCTOBER)
     done = monthly(fleet=str(world["fleet"].path), month="2026-10", pdf=False)
-    assert done["month"] == "2026-10" and done["verdict"] == "above"
+    assert done["month"] == "2026-10" and done["verdict"] == "above"  # read after the month: 27 nights unchecked
     assert [Path(p).name for p in done["pages"]] == ["2026-10.html", "2026-10.json"]
     assert world["store"].has_page("board/2026-10.html")
     markdown = board_markdown(_summary(world), done["pages"])
     assert markdown.startswith("# Board summary, October 2026: above appetite")
     assert "1. Fund a fix for" in markdown and "2026-10.html](file://" in markdown
-    with pytest.raises(ValueError, match="month must be YYYY-MM"):
+    with pytest.raises(ReportError, match="month must be YYYY-MM"):
         monthly(fleet=str(world["fleet"].path), month="October")
+
+
+# ---------------------------------------------------------------------------------------------- a hand-made log
+
+
+def _log(world: dict[str, Any], *incidents: dict[str, Any]) -> None:
+    """Write incidents straight into the world's database: each a dict of Incident columns over the defaults
+    below, with ``events`` [(kind, at, by, detail)] after its "opened", ``actions`` [Action columns] and one
+    finding of its check on its first night. The store gets a quiet month of four healthy nights (no response
+    run: the incidents are these alone)."""
+    from govern.respond.db import Action, Incident, IncidentEvent, IncidentFinding
+
+    for night in OCTOBER:
+        for name in world["fleet"].models:
+            world["store"].write_result(_result(name, night))
+
+    with world["db"].session() as session:
+        for spec in incidents:
+            spec = dict(spec)
+            events, actions = spec.pop("events", []), spec.pop("actions", [])
+            opened = spec.setdefault("opened_at", at_of("2026-10-02"))
+            row = Incident(
+                **{
+                    "fleet": world["fleet"].config.name,
+                    "key": f"{spec.get('model', 'credit')}|{spec.get('check', 'c')}|{len(events)}|{id(spec)}",
+                    "model": "credit",
+                    "feed": None,
+                    "check": "performance.estimated_roc_auc",
+                    "subject": "roc_auc",
+                    "type": "performance",
+                    "fault": "model",
+                    "sev": "SEV2",
+                    "status": "open",
+                    "title": "estimated roc_auc 0.6 on tonight's batch breaks the limit 0.7",
+                    "risk_tier": "high",
+                    "owner": {"name": "Ada", "email": "ada@example.com"},
+                    "escalation": [],
+                    "first_night": "2026-10-02",
+                    "last_night": "2026-10-02",
+                    "detected_at": opened,
+                    "rto_due": opened + dt.timedelta(hours=72),
+                    "time_to_detect_s": 2 * 3600.0,
+                    "updated_at": opened,
+                    **spec,
+                }
+            )
+            session.add(row)
+            session.flush()
+            session.add(
+                IncidentEvent(incident_id=row.id, at=opened, kind="opened", by="govern", detail={"sev": row.sev})
+            )
+            session.add(
+                IncidentFinding(
+                    incident_id=row.id, night=row.first_night, model=row.model or "credit", check=row.check,
+                    subject=row.subject, measured=0.6, threshold=0.7, comparison=">=", severity="major",
+                    fault=row.fault, policy="default", message=row.title, result_path="-", result_sha256="0" * 64,
+                )
+            )  # fmt: skip
+            for kind, at, by, detail in events:
+                session.add(IncidentEvent(incident_id=row.id, at=at, kind=kind, by=by, detail=detail))
+            for number, action in enumerate(actions):
+                session.add(
+                    Action(
+                        **{
+                            "key": f"{row.id}-{number}",
+                            "incident_id": row.id,
+                            "model": row.model,
+                            "night": row.first_night,
+                            "status": "done",
+                            "params": {},
+                            "requested_at": opened,
+                            "requested_by": "govern",
+                            **action,
+                        }
+                    )
+                )
+
+
+OPENED = at_of("2026-10-02")  # 2026-10-03 02:00 UTC
+HOUR = dt.timedelta(hours=1)
+
+
+def test_only_containment_counts_as_contained_and_self_recovery_is_shown_apart(world: dict[str, Any]) -> None:
+    """#1 rolled back an hour after detection (an action, no "contained" event): contained in time, 1 h.
+    #2 resolved by a person at +10 h: a fix, contained in time, 10 h. #3 resolved by govern at +48 h (the check
+    stopped firing), before its deadline at +72 h: went away by itself, neither in time nor late, no time to
+    contain. #4 resolved by govern at +100 h, after its deadline: late. #5 open, its deadline passed: late,
+    running 15 days at the month's end (11-02 00:00 is 382 h after 10-03 02:00). #6 marked contained at +80 h,
+    after its deadline: late, 80 h."""
+    resolved_by_govern = {"note": "recovered: 3 nights in a row judged without the check firing"}
+    _log(
+        world,
+        {"status": "contained", "actions": [{"kind": "rollback", "done_at": OPENED + HOUR, "approved_at": OPENED}]},
+        {"status": "resolved", "events": [("resolved", OPENED + 10 * HOUR, "Ada", {"note": "fixed the data"})]},
+        {"status": "resolved", "events": [("resolved", OPENED + 48 * HOUR, "govern", resolved_by_govern)]},
+        {"status": "resolved", "events": [("resolved", OPENED + 100 * HOUR, "govern", resolved_by_govern)]},
+        {},
+        {"status": "contained", "events": [("contained", OPENED + 80 * HOUR, "Ada", {"how": "by hand"})]},
+    )
+    view = _summary(world)
+    # in time: #1, #2; late: #4, #5, #6; #3 is not counted (it was never contained, nor late)
+    assert _kri(view, "in_time").value == pytest.approx(2 / 5) and _kri(view, "in_time").shown == "2 of 5 (40 %)"
+    high = next(t for t in view.response if t.tier == "high")
+    assert (high.in_time, high.late, high.running, high.recovered) == (2, 3, 0, 1)
+    assert high.contained == 3 and high.average_contain_hours == pytest.approx((1 + 10 + 80) / 3, abs=0.05)
+    # the median over 1, 10, 80 (contained) and 382 (#5, still running: a lower bound) is (10 + 80) / 2
+    # (exact: #5's true time can only be longer, it stays above the middle)
+    assert high.median_contain_hours == 45.0 and not high.median_contain_at_least
+    assert high.contain_shown == "30 h on average over 3 of 6 contained; median 45 h counting the 1 not " \
+        "contained so far"  # fmt: skip
+    assert (
+        "2 of 5 incidents due were contained within their recovery target (1 more went away by themselves)"
+        in view.verdict.lines[1]
+    )
+
+
+def test_time_to_detect_is_a_median_with_problems_seen_in_outcomes_apart(world: dict[str, Any]) -> None:
+    waited = {"check": "performance.realized_roc_auc", "time_to_detect_s": 338 * 3600.0}
+    _log(world, {}, {}, {"time_to_detect_s": 6 * 3600.0}, waited)
+    view = _summary(world)
+    data, outcomes = _kri(view, "detect_data_hours"), _kri(view, "detect_outcome_hours")
+    assert data.value == 2.0 and data.shown == "2.0 hours (median of 3 incidents)"  # the mean would be 87 hours
+    assert outcomes.value == 338.0 and outcomes.shown == "338 hours (median of 1 incident)"
+    assert not data.concern and not outcomes.concern  # 2 h is within the appetite's 24 h
+    assert (
+        "in the data were raised 2.0 hours after the night (median; 338 hours for those seen only in outcomes"
+        in view.verdict.lines[1]
+    )
+    high = next(t for t in view.response if t.tier == "high")
+    assert (high.median_detect_data_hours, high.median_detect_outcome_hours) == (2.0, 338.0)
+    strict = dataclasses.replace(world["fleet"], appetite=RiskAppetite(detection=Detection(data_hours=1)))
+    with world["db"].session() as session:
+        judged = board_summary(strict, "2026-10", store=world["store"], session=session)
+    assert _kri(judged, "detect_data_hours").concern  # the threshold is the appetite's, not the code's
+
+
+def test_a_serious_incidents_report_deadline_is_a_decision_whatever_its_status(world: dict[str, Any]) -> None:
+    """credit's two serious EU incidents, both resolved by the end of October; deadlines 11-01 (passed when read
+    on 11-02) and 11-06 (to come). Listed in the order of their ids, whatever their SEV."""
+    fixed = [("resolved", OPENED + 10 * HOUR, "Ada", {"note": "fixed"})]
+    _log(
+        world,
+        {
+            "sev": "SEV2",
+            "status": "resolved",
+            "events": fixed,
+            "report_due": dt.datetime(2026, 11, 6, 2, tzinfo=dt.UTC),
+        },
+        {
+            "sev": "SEV1",
+            "status": "resolved",
+            "events": fixed,
+            "report_due": dt.datetime(2026, 11, 1, 2, tzinfo=dt.UTC),
+        },
+    )
+    view = _summary(world)
+    (report,) = [d for d in view.decisions if d.kind == "report"]
+    assert report.title == "Confirm the report to the authority on credit (EU AI Act, Article 73)"
+    assert "had to be told by 2026-11-01 (#2); must be told by 2026-11-06 (#1)" in report.why
+    assert "Whether a report was made is not recorded." in report.why
+    assert report.options == "confirm the report was made, or direct that it be made now"
+    (risk,) = view.top_risks
+    assert risk.incidents == (1, 2)  # sorted, though the SEV1 (#2) leads
+    assert any("had to be told by 2026-11-01" in c for c in risk.bowtie.consequences)  # type: ignore[union-attr]
+
+
+def test_the_bowtie_puts_each_control_on_its_side(world: dict[str, Any]) -> None:
+    """loan's bad data: its batch quarantined and its feed switched off before the data was used (preventive);
+    a denylisting held by the approval gate for a person (preventive); a rollback after the event and a
+    person's acknowledgement (mitigating); one escalation for a missed acknowledgement (a gap)."""
+    _log(
+        world,
+        {
+            "model": "loan", "check": "data_quality.critical_expectation", "type": "data_quality", "fault": "data",
+            "subject": "expect_column_values_to_be_between(annual_income)", "status": "contained",
+            "events": [
+                ("escalated", OPENED + HOUR, "govern", {"level": 1, "why": "not acknowledged by Ada in time"}),
+                ("acknowledged", OPENED + 2 * HOUR, "Ada", {}),
+                ("approval_requested", OPENED, "govern", {"action": 3}),
+                ("approved", OPENED + 3 * HOUR, "Ada", {"action": 3}),
+            ],
+            "actions": [
+                {"kind": "quarantine_batch", "done_at": OPENED},
+                {"kind": "disable_feed", "feed": "loan_applications", "done_at": OPENED},
+                {"kind": "denylist", "params": {"client": "c1"}, "approved_at": OPENED + 3 * HOUR,
+                 "done_at": OPENED + 3 * HOUR},
+                {"kind": "rollback", "params": {"from_version": "2", "to_version": "1"}, "done_at": OPENED + 4 * HOUR},
+            ],
+        },
+    )  # fmt: skip
+    (risk,) = _summary(world).top_risks
+    assert risk.bowtie is not None
+    assert risk.bowtie.preventive == (
+        "The batch of 2026-10-02 of loan was quarantined: kept from use",
+        "The validation gate switched the feed loan_applications off: its next batches were refused until it was fixed",
+        "The approval gate held the automatic action (denylist the API client c1 for loan) for a person's decision: "
+        "approved by Ada",
+    )
+    assert risk.bowtie.mitigating == (
+        "Denylist the API client c1 for loan (after the problem was found)",
+        "Roll loan back from version 2 to version 1 (after the problem was found)",
+        "The nightly checks raised it 2.0 hours after the night closed",
+        "Acknowledged by Ada",
+    )
+    assert risk.bowtie.gaps == ("1 incident not acknowledged in time: escalated 1 time",)
+    assert "annual_income" in risk.bowtie.causes[0] and "expect_" not in risk.bowtie.causes[0]
+
+
+def test_an_incident_without_a_tier_is_shown_as_of_unknown_tier(world: dict[str, Any]) -> None:
+    _log(world, {"risk_tier": None}, {})
+    response = {t.tier: t for t in _summary(world).response}
+    assert list(response) == ["critical", "high", "medium", "low", "unknown tier"]
+    assert response["unknown tier"].incidents == 1 and response["unknown tier"].targets == "unknown"
+    assert response["high"].incidents == 1  # not counted as high
+
+
+def test_the_page_speaks_to_the_board_not_in_the_monitorings_words(world: dict[str, Any]) -> None:
+    _log(world, {"check": "performance.realized_precision", "subject": "precision"})
+    view = _summary(world)
+    html = render_board(view)
+    assert "tonight" not in html and "In the monitoring's words" not in html
+    assert "(precision)" not in html and "the share of the cases it flags that are real" in html
+    assert "judged by a jurisdiction-specific policy" in html
