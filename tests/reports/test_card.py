@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterator
-from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
 
@@ -24,11 +23,9 @@ from govern.store import ResultsStore, _checked_page
 from tests import evidence_factory as ef
 from tests.fleet_factory import model_config, write_fleet
 from tests.reports import nights
+from tests.reports.html import assert_balanced
 from tests.reports.nights import SCRIPT
 from tests.respond.world import NIGHTS, finding, make_world, night, result
-
-VOID = {"meta", "br", "hr", "img", "input", "link", "wbr", "col", "area", "base", "source"}
-SVG_LEAVES = {"line", "polyline", "polygon", "rect", "circle"}
 
 
 def scored(
@@ -536,22 +533,7 @@ def test_the_page_leads_with_its_verdict_is_balanced_and_fetches_nothing(world: 
     assert f"Under incident {card.banner.sev} since {NIGHTS[3]}" in html
     assert "default-src 'none'" in html and not re.search(r"<(script|img|iframe|link)\b", html)
     assert "http://" not in html and "https://" not in html
-    stack: list[str] = []
-
-    class Balance(HTMLParser):
-        def handle_starttag(self, tag: str, attrs: object) -> None:
-            if tag not in VOID:
-                stack.append(tag)
-
-        def handle_startendtag(self, tag: str, attrs: object) -> None:
-            assert tag in VOID | SVG_LEAVES, tag
-
-        def handle_endtag(self, tag: str) -> None:
-            assert stack and stack[-1] == tag, f"</{tag}> closes <{stack[-1] if stack else None}>"
-            stack.pop()
-
-    Balance().feed(html)
-    assert stack == []
+    assert_balanced(html)
     md = cards.render_card(card, "md")
     assert md.startswith(f"# {card.banner.label} · Model card: credit · version {card.serving_version} · {night_}\n")
 

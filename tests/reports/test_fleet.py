@@ -22,12 +22,10 @@ from govern.results import Evidence, ModelNightResult, StageError
 from govern.store import ResultsStore
 from tests import evidence_factory as ef
 from tests.reports import nights
+from tests.reports.html import assert_balanced
 from tests.reports.nights import NIGHT, SCRIPT
 from tests.reports.test_views import incident, line
 from tests.respond.world import CRITICAL, NIGHTS, at_of, finding, make_world, night, result
-
-VOID = {"meta", "br", "hr", "img", "input", "link", "wbr", "col", "area", "base", "source"}
-SVG_LEAVES = {"line", "polyline", "polygon", "rect", "circle"}
 
 
 def renamed(r: ModelNightResult, model: str, unit: str | None = "lending", **update: Any) -> ModelNightResult:
@@ -258,22 +256,7 @@ def test_a_name_holding_a_script_tag_is_shown_as_text() -> None:
 @pytest.mark.parametrize("which", ["overview", "healthy"])
 def test_the_html_is_balanced(which: str, overview: fleet.FleetOverview) -> None:
     view = overview if which == "overview" else fleet.build_fleet_overview(NIGHT, fleet="f", reports={})
-    stack: list[str] = []
-
-    class Balance(HTMLParser):
-        def handle_starttag(self, tag: str, attrs: object) -> None:
-            if tag not in VOID:
-                stack.append(tag)
-
-        def handle_startendtag(self, tag: str, attrs: object) -> None:
-            assert tag in VOID | SVG_LEAVES, tag
-
-        def handle_endtag(self, tag: str) -> None:
-            assert stack and stack[-1] == tag, f"</{tag}> closes <{stack[-1] if stack else None}>"
-            stack.pop()
-
-    Balance().feed(fleet.render_fleet_overview(view))
-    assert stack == []
+    assert_balanced(fleet.render_fleet_overview(view))
 
 
 def test_published_json_is_the_view_and_the_html_its_page(overview: fleet.FleetOverview, tmp_path: Path) -> None:

@@ -6,7 +6,6 @@ import dataclasses
 import re
 import types
 import xml.etree.ElementTree as ET
-from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
@@ -15,11 +14,9 @@ from jinja2 import StrictUndefined, UndefinedError
 from govern.reports import render, views
 from govern.reports.render import ReportError
 from tests.reports import nights
+from tests.reports.html import assert_balanced
 from tests.reports.nights import SCRIPT
 from tests.reports.test_views import incident
-
-VOID = {"meta", "br", "hr", "img", "input", "link", "wbr", "col", "area", "base", "source"}
-SVG_LEAVES = {"line", "polyline", "polygon", "rect", "circle"}  # written self-closed
 
 
 @pytest.fixture(scope="module")
@@ -140,22 +137,7 @@ def test_every_chart_of_the_page_is_well_formed_xml(troubled: views.OwnerReport)
 def test_the_html_is_balanced(which: str, request: pytest.FixtureRequest) -> None:
     """Every element opened is closed, in order: a template typo shows here, not in a reader's browser."""
     html = render.render_owner_report(request.getfixturevalue(which))
-    stack: list[str] = []
-
-    class Balance(HTMLParser):
-        def handle_starttag(self, tag: str, attrs: object) -> None:
-            if tag not in VOID:
-                stack.append(tag)
-
-        def handle_startendtag(self, tag: str, attrs: object) -> None:
-            assert tag in VOID | SVG_LEAVES, tag
-
-        def handle_endtag(self, tag: str) -> None:
-            assert stack and stack[-1] == tag, f"</{tag}> closes <{stack[-1] if stack else None}>"
-            stack.pop()
-
-    Balance().feed(html)
-    assert stack == []
+    assert_balanced(html)
 
 
 def test_a_missing_field_fails_loudly(troubled: views.OwnerReport) -> None:
