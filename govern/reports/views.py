@@ -760,8 +760,11 @@ class AttributeView:
     n_protecting: int = 0
     """Groups hidden to protect a smaller one (``GroupRow.protects_smaller``)."""
     comparable: bool = True
-    """At least two groups are shown: else no comparison between groups can be shown (the attribute's summary,
-    a judgement over the groups large enough to judge, still stands)."""
+    """At least two groups are shown: else no comparison between groups can be shown."""
+    over_shown_groups: bool = False
+    """Some group is hidden: the impact ratios, the lowest one and the spreads are over the groups shown (against
+    the most favoured group shown), so that none gives a hidden group's rate away. ``breached`` still says
+    whether the rule was broken, over every group large enough to judge."""
 
 
 @dataclass(frozen=True)
@@ -991,6 +994,61 @@ def _group_row(g: GroupFairness, limit: float, why: Suppression | None) -> Group
     )
 
 
+@dataclass(frozen=True)
+class _Summary:
+    most_favoured_group: str | None = None
+    least_favoured_group: str | None = None
+    min_impact_ratio: float | None = None
+    demographic_parity_difference: float | None = None
+    equal_opportunity_difference: float | None = None
+    equalized_odds_difference: float | None = None
+
+    @classmethod
+    def of(cls, a: AttributeFairness) -> _Summary:
+        return cls(a.most_favoured_group, a.least_favoured_group, a.min_impact_ratio,
+                   a.demographic_parity_difference, a.equal_opportunity_difference,
+                   a.equalized_odds_difference)  # fmt: skip
+
+
+def _spread(values: Sequence[float | None]) -> float | None:
+    known = [v for v in values if v is not None]
+    return max(known) - min(known) if len(known) >= 2 else None
+
+
+def _over_shown(rows: Sequence[GroupRow], limit: float) -> tuple[list[GroupRow], _Summary]:
+    """The rows and the attribute's summary over the groups shown only: impact ratios against the most
+    favoured group shown, the spreads between the groups shown. A figure over all groups (or against a hidden
+    most favoured group) would give a hidden group's rate away, and with the totals its size."""
+    shown = [r for r in rows if not r.suppressed and r.selection_rate is not None]
+    if len(shown) < 2:
+        bare = [dataclasses.replace(r, impact_ratio=None, below_line=False) if not r.suppressed else r for r in rows]
+        return bare, _Summary()
+    best = max(shown, key=lambda r: (r.selection_rate or 0.0, r.group))
+    reference = best.selection_rate or 0.0
+    rebased = [
+        r
+        if r.suppressed or r.selection_rate is None
+        else dataclasses.replace(
+            r,
+            impact_ratio=(ratio := r.selection_rate / reference if reference > 0 else None),
+            below_line=ratio is not None and ratio < limit,
+        )
+        for r in rows
+    ]
+    judged = [r for r in rebased if not r.suppressed and r.impact_ratio is not None]
+    worst = min(judged, key=lambda r: (r.impact_ratio or 0.0, r.group)) if judged else None
+    tpr = _spread([r.tpr for r in shown])
+    fpr = _spread([r.fpr for r in shown])
+    return rebased, _Summary(
+        most_favoured_group=best.group,
+        least_favoured_group=worst.group if worst else None,
+        min_impact_ratio=worst.impact_ratio if worst else None,
+        demographic_parity_difference=_spread([r.selection_rate for r in shown]),
+        equal_opportunity_difference=tpr,
+        equalized_odds_difference=None if tpr is None and fpr is None else max(tpr or 0.0, fpr or 0.0),
+    )
+
+
 def _attribute_view(
     a: AttributeFairness,
     groups: Sequence[GroupFairness],
@@ -1003,12 +1061,11 @@ def _attribute_view(
     why: dict[tuple[str, str], Suppression] = (
         hidden if hidden is not None else {(g.attribute, g.group): "small" for g in groups if not g.sufficient}
     )
-    rows = tuple(
-        sorted(
-            (_group_row(g, limit, why.get((g.attribute, g.group))) for g in groups),
-            key=lambda r: (r.suppressed, r.impact_ratio if r.impact_ratio is not None else 2.0, r.group),
-        )
-    )
+    rows = [_group_row(g, limit, why.get((g.attribute, g.group))) for g in groups]
+    summary = _Summary.of(a)
+    if any(r.suppressed for r in rows):  # the attribute's figures then come from the groups shown, and only them
+        rows, summary = _over_shown(rows, limit)
+    rows = sorted(rows, key=lambda r: (r.suppressed, r.impact_ratio if r.impact_ratio is not None else 2.0, r.group))
     shown = rows[:MAX_GROUP_BARS]
     comparable = sum(not r.suppressed for r in rows) >= 2
     chart = BarChart(
@@ -1034,14 +1091,15 @@ def _attribute_view(
         n_groups=a.n_groups,
         n_groups_judged=a.n_groups_judged,
         n_suppressed=sum(r.suppressed and not r.protects_smaller for r in rows),
-        most_favoured_group=a.most_favoured_group,
-        least_favoured_group=a.least_favoured_group,
-        min_impact_ratio=a.min_impact_ratio,
-        demographic_parity_difference=a.demographic_parity_difference,
-        equal_opportunity_difference=a.equal_opportunity_difference,
-        equalized_odds_difference=a.equalized_odds_difference,
+        most_favoured_group=summary.most_favoured_group,
+        least_favoured_group=summary.least_favoured_group,
+        min_impact_ratio=summary.min_impact_ratio,
+        demographic_parity_difference=summary.demographic_parity_difference,
+        equal_opportunity_difference=summary.equal_opportunity_difference,
+        equalized_odds_difference=summary.equalized_odds_difference,
         breached=breached,
-        groups=rows,
+        groups=tuple(rows),
+        over_shown_groups=len(rows) != sum(not r.suppressed for r in rows),
         chart=chart if comparable else None,
         n_protecting=sum(r.protects_smaller for r in rows),
         comparable=comparable,

@@ -15,7 +15,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from govern.readout import HistoryLine
-from govern.reports import views
+from govern.reports import render, views
 from govern.respond import human
 from govern.results import ColumnDrift, FairnessReport, GroupFairness
 from govern.store import ResultsStore
@@ -516,3 +516,35 @@ def incident(number: int, sev: str, *, status: str = "open", fired: bool = True)
         time_to_contain_hours=None,
         actions=(),
     )
+
+
+def test_no_figure_of_an_attribute_with_hidden_groups_is_computed_over_them() -> None:
+    """resume_screening, 2026-10-10: the fairness stage's summary of gender spans every group, so publishing it
+    (the selection rates differ by 0.002, female's rate is male's plus that) would give away female's rate and,
+    with the totals, non_binary's 52 rows. With only male shown nothing can be compared; on age_band, where all
+    are shown, the stage's figures stand."""
+    groups = tuple(
+        g.model_copy(update={"impact_ratio": g.selection_rate / 0.385}) if g.attribute == "gender" else g
+        for g in RESUME_GROUPS
+    )
+    report = fairness_of(groups)
+    gender = ef.attribute(name="gender", impact=0.8156).model_copy(update={
+        "most_favoured_group": "non_binary", "least_favoured_group": "male", "min_impact_ratio": 0.314 / 0.385,
+        "demographic_parity_difference": 0.071})  # fmt: skip
+    report = report.model_copy(update={"attributes": (gender, *report.attributes[1:])})
+    result = nights.with_findings()
+    evidence = result.evidence.model_copy(update={"rows": RESUME_ROWS, "fairness": report})
+    (fv,) = views.fairness_views(result.model_copy(update={"evidence": evidence}))
+    shown = {a.attribute: a for a in fv.attributes}
+    g = shown["gender"]
+    assert (g.comparable, g.over_shown_groups) == (False, True)
+    assert (g.min_impact_ratio, g.most_favoured_group, g.least_favoured_group, g.demographic_parity_difference) == (
+        None, None, None, None)  # fmt: skip
+    assert [r.impact_ratio for r in g.groups if not r.suppressed] == [None]
+    cross = shown["gender x age_band"]  # male's two cells shown: compared with each other, never a hidden cell
+    rates = {r.group: r.selection_rate for r in cross.groups if not r.suppressed}
+    assert set(rates) == {"male x 40_plus", "male x under_40"}
+    assert cross.most_favoured_group == "male x under_40" and cross.min_impact_ratio == pytest.approx(0.302 / 0.325)
+    assert cross.demographic_parity_difference == pytest.approx(0.325 - 0.302)
+    html = render.render_owner_report(views.owner_report(result.model_copy(update={"evidence": evidence})))
+    assert "among the groups shown" in html and "0.816" not in html
