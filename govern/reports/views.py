@@ -1283,6 +1283,15 @@ def _num(value: float | None, digits: int = 3) -> str:
     return "-" if value is None else f"{value:.{digits}f}"
 
 
+def incident_line(incident: IncidentView, result: ModelNightResult) -> str:
+    """What an incident is about, in tonight's figures when it fired tonight (its title keeps those of the night
+    it opened), else its title with the night it was first seen."""
+    tonight = next((f for f in result.findings if f.check == incident.check and f.subject == incident.subject), None)
+    if incident.fired_tonight and tonight is not None:
+        return f"{result.model}: {tonight.message}"
+    return f"{incident.title} (first seen {incident.first_night})"
+
+
 def _banner(result: ModelNightResult, live: Sequence[IncidentView], quarantined: bool) -> Banner:
     if live:
         sev = _worst_sev(i.sev for i in live)
@@ -1291,7 +1300,7 @@ def _banner(result: ModelNightResult, live: Sequence[IncidentView], quarantined:
             (i for i in live if i.sev == sev), key=lambda i: (_STATUS_ORDER.get(i.status, 9), not i.fired_tonight, i.id)
         )
         more = f" and {len(live) - 1} more" if len(live) > 1 else ""
-        return Banner("incident", sev, f"Incident #{worst.id} ({worst.status}): {worst.title}{more}")
+        return Banner("incident", sev, f"Incident #{worst.id} ({worst.status}): {incident_line(worst, result)}{more}")
     if result.status == "healthy" and not quarantined:
         return Banner("ok", None, "Every check in force was made and passed")
     if result.evidence.feed_disabled:

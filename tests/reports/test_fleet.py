@@ -101,7 +101,9 @@ def test_every_model_is_a_row_the_missing_and_the_unreadable_saying_so(overview:
 def test_the_status_is_the_owner_report_s_banner(overview: fleet.FleetOverview) -> None:
     sev1 = overview.row("sev1")
     assert (sev1.status, sev1.sev, sev1.label) == ("incident", "SEV1", "INCIDENT SEV1")
-    assert sev1.headline == "Incident #1 (open): loan: incident 1 and 1 more"
+    assert (
+        sev1.headline == "Incident #1 (open): sev1: fairness.impact_ratio on race: 0.7 vs >= 0.8 and 1 more"
+    )  # tonight
     assert sev1.open_by_sev == (("SEV1", 1), ("SEV3", 1)) and sev1.n_open == 2
     assert [(i.id, i.href) for i in sev1.incidents or ()] == [
         (1, "reports/sev1.html#incident-1"),

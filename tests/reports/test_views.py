@@ -56,6 +56,16 @@ def test_an_incident_live_tonight_puts_its_worst_sev_on_the_banner() -> None:
     assert headline.startswith("Incident #4 (open)")  # of the worst SEV, the one waiting on people
 
 
+def test_the_banner_says_what_the_incident_measures_tonight_not_on_the_night_it_opened() -> None:
+    """An incident's title keeps the figures of its first night; the banner leads with tonight's."""
+    night = nights.with_findings()
+    (tonight,) = [f for f in night.findings if f.check == "fairness.impact_ratio"]
+    fired = views.owner_report(night, incidents=[incident(4, "SEV2")]).banner.headline
+    assert fired == f"Incident #4 (open): loan: {tonight.message}"
+    quiet = views.owner_report(night, incidents=[incident(4, "SEV2", status="acknowledged", fired=False)])
+    assert quiet.banner.headline == f"Incident #4 (acknowledged): loan: incident 4 (first seen {NIGHT})"
+
+
 def test_the_sla_metric_is_read_with_its_band_and_the_realized_figure() -> None:
     report = views.owner_report(nights.healthy(realized=0.81))
     p = report.performance
