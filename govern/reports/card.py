@@ -947,8 +947,10 @@ def _figures(
     estimated = result.sla_metric("estimated") if result else None
     realized = result.sla_metric("realized") if result else None
     worst: tuple[float, str] | None = None
-    fairness = result.evidence.fairness if result else None
-    for a in fairness.attributes if fairness else ():
+    # tonight's decisions as the pages show them: an attribute with hidden groups over its shown groups only
+    batches = fairness_views(result) if result is not None and result.evidence.fairness is not None else ()
+    shown = batches[0] if batches else None  # the first is tonight's batch when it was measured
+    for a in shown.attributes if shown else ():
         if a.min_impact_ratio is not None and (worst is None or a.min_impact_ratio < worst[0]):
             worst = (a.min_impact_ratio, a.attribute)
     drift = result.evidence.drift if result else None
