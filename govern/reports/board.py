@@ -24,6 +24,9 @@ so a summary rendered later still says what the board would have read then.
   run on its batch (not in error, its batch neither refused, because its feed was disabled, nor missing);
 - a model is *within its service level* when its SLA metric (estimated or realized) was measured on some night
   of the month and no SLA check (``performance.estimated_<metric>``, ``performance.realized_<metric>``) fired;
+  a night of broken data (its batch failed a critical expectation, ``evidence.bad_data``, or was quarantined)
+  neither measures the SLA nor breaches it, and its performance findings are left out: it counts under data
+  quality;
 - a night *counts against* a dimension when at least one finding of that dimension was raised on it:
   performance (``performance.*``), fairness (``fairness.*``), drift (``drift.*`` and ``segments.*``: what
   comes in, including one client's traffic), data quality (``data_quality.*``); operations is the nights not
@@ -68,7 +71,7 @@ if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
     from govern.config import Fleet
-    from govern.respond.db import Action, Incident, IncidentEvent, IncidentFinding
+    from govern.respond.db import Action, Incident, IncidentEvent, IncidentFinding, Notification
     from govern.store import ResultsStore
 
 _MONTH = re.compile(r"\d{4}-(0[1-9]|1[0-2])")
@@ -86,7 +89,7 @@ DIMENSION_LABEL = {
 }
 DIMENSION_MEANING = {
     "performance": "nights on which the model's decisions were worse than agreed (its service level), or a new "
-    "version scored worse than the one before",
+    "version scored worse than the one before; nights of broken data count under data quality instead",
     "fairness": "nights on which one group of people was treated less favourably than another beyond the "
     "policy's limit",
     "drift": "nights on which the people or transactions coming in no longer looked like those the model was "
@@ -327,6 +330,9 @@ class TierResponse:
     recovered: int
     """Recovered by themselves (resolved by govern when the check stopped firing) before their deadline,
     without containment: neither in time nor late."""
+    recovered_late: int = 0
+    """Recovered by themselves after their deadline: counted in ``late`` (shown there, "of which 3 went away by
+    themselves"), so that ``contained + not contained so far + recovered + recovered_late`` is ``incidents`` too."""
 
 
 @dataclass(frozen=True)
@@ -338,7 +344,8 @@ class Exposure:
     """Incidents of the month at SEV1 or SEV2 touching its models."""
     above_appetite: int
     report_deadlines: int
-    """Incidents carrying a regulator's reporting deadline (EU AI Act Article 73)."""
+    """Incidents carrying a regulator's reporting deadline set by a policy of this jurisdiction (the EU AI Act's
+    Article 73: under EU only, though the model also serves elsewhere)."""
 
 
 @dataclass(frozen=True)
@@ -347,6 +354,8 @@ class Control:
     count: int | None
     """None: not known (the incident database was not read)."""
     meaning: str
+    shown: str | None = None
+    """The count in words when the bare number would hide something ("0 of 302 (192 abandoned, 110 pending)")."""
 
 
 @dataclass(frozen=True)
@@ -436,6 +445,9 @@ class _ModelMonth:
     nights: dict[str, set[str]] = field(default_factory=lambda: {d: set() for d in DIMENSIONS[:4]})
     sla_measured: bool = False
     sla_breached: set[str] = field(default_factory=set)
+    broken: set[str] = field(default_factory=set)
+    """Nights of broken data (a critical expectation failed, or the batch was quarantined): their performance
+    findings are not counted."""
     rows: dict[str, int] = field(default_factory=dict)
     """night -> rows of its batch."""
     results: int = 0
@@ -450,8 +462,12 @@ def _is_sla_check(check: str) -> bool:
     return check.startswith(("performance.estimated_", "performance.realized_")) and not check.endswith("_drop")
 
 
-def _take_night(facts: _ModelMonth, result: ModelNightResult) -> None:
+def _take_night(facts: _ModelMonth, result: ModelNightResult, *, quarantined: bool = False) -> None:
+    """Take one night's result in. On a night of broken data (a critical expectation failed, or the batch was
+    quarantined) the performance findings are left out, and so is the SLA's measurement: the model was judged on
+    data it should never have been given, and the night counts under data quality instead."""
     e = result.evidence
+    broken = e.bad_data or quarantined
     facts.results += 1
     if e.rows is not None:
         facts.rows[result.night] = e.rows
@@ -468,12 +484,16 @@ def _take_night(facts: _ModelMonth, result: ModelNightResult) -> None:
     facts.fairness_assessed += e.fairness is not None or e.labelled_fairness is not None
     facts.drift_assessed += e.drift is not None
     facts.findings += len(result.findings)
+    if broken:
+        facts.broken.add(result.night)
     for kind in ("estimated", "realized"):
         figure = result.sla_metric(kind)
-        facts.sla_measured |= figure is not None and figure.value is not None
+        facts.sla_measured |= figure is not None and figure.value is not None and not broken
     for finding in result.findings:
         section = finding.check.split(".", 1)[0]
         dimension = _SECTION_DIMENSION.get(section)
+        if broken and dimension == "performance":
+            continue  # judged on broken data: it counts under data quality
         if dimension is not None:
             facts.nights[dimension].add(result.night)
         if _is_sla_check(finding.check):
@@ -518,6 +538,8 @@ class _IncidentMonth:
     events: list[IncidentEvent]
     findings: list[IncidentFinding]
     actions: list[Action]
+    notifications: Counter[str] = field(default_factory=Counter)
+    """Its notifications created by ``as_of``, by status then (delivered, pending, failed, abandoned)."""
 
     @property
     def active(self) -> bool:
@@ -602,7 +624,7 @@ def _incidents_of_month(
 ) -> list[_IncidentMonth]:
     from sqlalchemy import select
 
-    from govern.respond.db import Action, Incident, IncidentEvent, IncidentFinding
+    from govern.respond.db import Action, Incident, IncidentEvent, IncidentFinding, Notification
 
     start, _ = window
     rows = list(
@@ -614,6 +636,7 @@ def _incidents_of_month(
     events: dict[int, list[IncidentEvent]] = defaultdict(list)
     findings: dict[int, list[IncidentFinding]] = defaultdict(list)
     actions: dict[int, list[Action]] = defaultdict(list)
+    sent: dict[int, Counter[str]] = defaultdict(Counter)
     if ids:
         for e in session.scalars(
             select(IncidentEvent)
@@ -628,6 +651,10 @@ def _incidents_of_month(
         ):
             if a.incident_id is not None:
                 actions[a.incident_id].append(a)
+        for n in session.scalars(
+            select(Notification).where(Notification.incident_id.in_(ids), Notification.created_at <= as_of)
+        ):
+            sent[n.incident_id][notification_status(n, as_of)] += 1
     out = []
     for row in rows:
         state = replay_incident(events[row.id], row.sev)
@@ -659,9 +686,27 @@ def _incidents_of_month(
                 events=events[row.id],
                 findings=findings[row.id],
                 actions=actions[row.id],
+                notifications=sent[row.id],
             )
         )
     return out
+
+
+def notification_status(notification: Notification, as_of: dt.datetime) -> str:
+    """A notification's status as it stood at ``as_of``: delivered when it was delivered by then; one delivered
+    later was still pending; otherwise its status as recorded (pending, failed, abandoned)."""
+    if notification.delivered_at is not None and notification.delivered_at <= as_of:
+        return "delivered"
+    return "pending" if notification.status == "delivered" else notification.status
+
+
+def undelivered_text(statuses: Counter[str]) -> str | None:
+    """``"5 notifications not delivered (3 abandoned, 2 pending)"``; None when every one was delivered."""
+    missing = {k: n for k, n in sorted(statuses.items()) if k != "delivered" and n}
+    if not missing:
+        return None
+    total = sum(missing.values())
+    return f"{plural(total, 'notification')} not delivered ({', '.join(f'{n} {k}' for k, n in missing.items())})"
 
 
 @dataclass
@@ -714,6 +759,11 @@ def _read_month(
         models.setdefault(name, _ModelMonth(name, "unknown", "unknown", (), None, False))
     unreadable: list[str] = []
     for name, facts in models.items():
+        quarantined: set[str] = set()
+        if session is not None:
+            from govern.respond.containment import quarantined_nights
+
+            quarantined = quarantined_nights(session, name)
         found = {r.night: r for r in store.history(name, start=nights[0], end=nights[-1], unreadable=unreadable)}
         for night in due:
             result = found.get(night) if night in run else None
@@ -724,7 +774,7 @@ def _read_month(
                 facts.business_unit = result.business_unit
             if facts.tier == "unknown" and result.risk_tier:
                 facts.tier = result.risk_tier
-            _take_night(facts, result)
+            _take_night(facts, result, quarantined=night in quarantined)
     notes.extend(f"{month}: a result could not be read and counts as not monitored: {u}" for u in unreadable)
     incidents = None
     if session is not None:
@@ -857,6 +907,7 @@ def _figures(month: _Month, heat: Sequence[HeatRow]) -> _Figures:
         else "none raised",
         in_time=f"{in_time} of {in_time + late}" if in_time + late else "none due",
         recovered=str(outcomes["recovered"]),
+        recovered_late=str(sum(i.self_recovered and i.outcome(month.as_of) == "late" for i in incidents)),
         running=str(outcomes["running"]),
     )
     return _Figures(values, shown)
@@ -881,7 +932,8 @@ _KRIS: tuple[tuple[str, str, Literal["up", "down"], str], ...] = (
     ("monitored_every_night", "Models checked every night", "up",
      "models whose every night was checked in full; the others went unchecked on some nights"),
     ("within_sla", "Models within their service level", "up",
-     "models whose measured accuracy stayed at the level agreed with the business all month"),
+     "models whose measured accuracy stayed at the level agreed with the business all month (a night of broken "
+     "data counts under data quality, not against the model's accuracy)"),
     ("fairness_nights", "Fairness breaches", "down",
      "nights on which a model treated one group of people less favourably than the policy allows"),
     ("drift_nights", "Drift breaches", "down",
@@ -970,6 +1022,8 @@ def _composition(month: _Month) -> Composition:
 
 
 UNKNOWN_TIER = "unknown tier"
+EVERYWHERE = "(everywhere)"
+"""The exposure row of models that name no jurisdiction."""
 
 
 def _contain_median(incidents: Sequence[_IncidentMonth], as_of: dt.datetime) -> tuple[float | None, bool]:
@@ -990,8 +1044,11 @@ def _contain_median(incidents: Sequence[_IncidentMonth], as_of: dt.datetime) -> 
 
 
 def _contain_text(of_tier: Sequence[_IncidentMonth], as_of: dt.datetime) -> str:
+    """Every incident of the tier, in one of three parts that add up: contained, not contained so far, went away
+    by itself (before or after its deadline)."""
     contained = [i.contain_hours for i in of_tier if i.contain_hours is not None]
     waiting = sum(i.running_hours(as_of) is not None for i in of_tier)
+    went = [i for i in of_tier if i.contained_at is None and i.running_hours(as_of) is None]
     if not of_tier:
         return "no incident"
     average = _average(contained)
@@ -1006,6 +1063,10 @@ def _contain_text(of_tier: Sequence[_IncidentMonth], as_of: dt.datetime) -> str:
             f"; median {'at least ' if at_least else ''}{_short_hours(median)} counting the {waiting} not contained "
             "so far"
         )
+    if went:
+        after = sum(i.outcome(as_of) == "late" for i in went)
+        text += f"; {len(went)} went away by {'itself' if len(went) == 1 else 'themselves'}"
+        text += f" ({after} after {'its' if len(went) == 1 else 'their'} deadline, counted late)" if after else ""
     return text
 
 
@@ -1045,6 +1106,7 @@ def _response_times(month: _Month, fleet: Fleet) -> tuple[TierResponse, ...]:
                 late=outcomes["late"],
                 running=outcomes["running"],
                 recovered=outcomes["recovered"],
+                recovered_late=sum(i.self_recovered and i.outcome(month.as_of) == "late" for i in of_tier),
             )
         )
     return tuple(out)
@@ -1054,11 +1116,27 @@ def _round(value: float | None) -> float | None:
     return None if value is None else round(value, 1)
 
 
-def _exposure(month: _Month, heat: Sequence[HeatRow]) -> tuple[Exposure, ...]:
+def _deadline_places(fleet: Fleet, models: Iterable[str]) -> set[str] | None:
+    """The jurisdictions whose policy set the reporting deadline of an incident touching ``models``: those of the
+    response policy's Article 73 policies (the EU AI Act's) that the models are judged by; None when such a
+    policy names no jurisdiction (the deadline then counts wherever the models serve)."""
+    article = set(fleet.response_policy.article_73.policies)
+    places: set[str] = set()
+    for name in models:
+        config = fleet.models.get(name)
+        for policy in set(config.policies if config is not None else ()) & article:
+            found = fleet.policies.get(policy)
+            if found is None or not found.jurisdictions:
+                return None
+            places |= set(found.jurisdictions)
+    return places
+
+
+def _exposure(month: _Month, heat: Sequence[HeatRow], fleet: Fleet) -> tuple[Exposure, ...]:
     above = {r.model for r in heat if r.overall == Verdict.ABOVE}
     places: dict[str, list[str]] = defaultdict(list)
     for facts in month.models.values():
-        for place in facts.jurisdictions or ("(everywhere)",):
+        for place in facts.jurisdictions or (EVERYWHERE,):
             places[place].append(facts.name)
     out = []
     for place, names in sorted(places.items()):
@@ -1070,10 +1148,18 @@ def _exposure(month: _Month, heat: Sequence[HeatRow]) -> tuple[Exposure, ...]:
                 with_incident=len({m for i in touching for m in i.models} & set(names)),
                 serious=sum(i.sev in ("SEV1", "SEV2") for i in touching),
                 above_appetite=len(above & set(names)),
-                report_deadlines=sum(i.row.report_due is not None for i in touching),
+                report_deadlines=sum(
+                    i.row.report_due is not None and _deadline_counts(place, i, names, fleet) for i in touching
+                ),
             )
         )
     return tuple(out)
+
+
+def _deadline_counts(place: str, incident: _IncidentMonth, names: Sequence[str], fleet: Fleet) -> bool:
+    """An incident's reporting deadline counts under ``place`` when the policy that set it is of that place."""
+    places = _deadline_places(fleet, incident.models & set(names))
+    return places is None or place in places or (place == EVERYWHERE and bool(places))
 
 
 # ---------------------------------------------------------------------------------------------- top risks
@@ -1256,6 +1342,9 @@ def _controls(group: Sequence[_IncidentMonth], month: _Month) -> tuple[list[str]
     late = [i for i in group if i.outcome(as_of) == "late"]
     if late:
         gaps.append(f"{plural(len(late), 'incident')} not contained within the recovery target")
+    undelivered = undelivered_text(sum((i.notifications for i in group), Counter()))
+    if undelivered:
+        gaps.append(f"{undelivered}: the people concerned were not told")
     return preventive, mitigating, gaps
 
 
@@ -1376,6 +1465,7 @@ def _nist(month: _Month, fleet: Fleet, session: Session | None) -> tuple[NistFun
     in_window: dict[str, int] = {}
     audit_entries: int | None = None
     delivered: int | None = None
+    sent: Counter[str] = Counter()
     actions_done: Counter[str] = Counter()
     if session is not None:
         from sqlalchemy import func, select
@@ -1395,16 +1485,11 @@ def _nist(month: _Month, fleet: Fleet, session: Session | None) -> tuple[NistFun
         audit_entries = int(
             session.scalar(select(func.count()).where(AuditEntry.at >= start, AuditEntry.at <= end)) or 0
         )
-        delivered = int(
-            session.scalar(
-                select(func.count()).where(
-                    Notification.delivered_at >= start,
-                    Notification.delivered_at <= end,
-                    Notification.status == "delivered",
-                )
-            )
-            or 0
-        )
+        for notification in session.scalars(
+            select(Notification).where(Notification.created_at >= start, Notification.created_at <= end)
+        ):
+            sent[notification_status(notification, end)] += 1
+        delivered = sent["delivered"]
         for (kind,) in session.execute(
             select(Action.kind).where(Action.done_at >= start, Action.done_at <= end, Action.status == "done")
         ):
@@ -1475,10 +1560,20 @@ def _nist(month: _Month, fleet: Fleet, session: Session | None) -> tuple[NistFun
                         actions_meaning),
                 Control("Incidents resolved", db(in_window.get("resolved")),
                         "problems fixed and closed"),
-                Control("Notifications delivered", db(delivered), "messages that reached the people concerned"),
+                Control("Notifications delivered", db(delivered),
+                        "messages that reached the people concerned, of those written in the month (the others "
+                        "pending a retry, or abandoned after the response policy's days of trying)",
+                        shown=_delivered_text(sent) if session is not None else None),
             ),
         ),
     )  # fmt: skip
+
+
+def _delivered_text(sent: Counter[str]) -> str:
+    """``"0 of 302 (192 abandoned, 110 pending)"``: delivered of those written, the others by status."""
+    total = sum(sent.values())
+    others = ", ".join(f"{n} {k}" for k, n in sorted(sent.items()) if k != "delivered" and n)
+    return f"{sent['delivered']} of {total}" + (f" ({others})" if others else "")
 
 
 def _decisions(month: _Month, heat: Sequence[HeatRow], risks: Sequence[TopRisk]) -> tuple[Decision, ...]:
@@ -1496,11 +1591,15 @@ def _decisions(month: _Month, heat: Sequence[HeatRow], risks: Sequence[TopRisk])
                     )
                 )
     active_models = {m for i in month.incidents or () if i.active for m in i.models}
+    closed: list[Decision] = []  # models above appetite with no incident still active: after those being worked on
     risk_of = {r.model: r for r in risks if r.model}
     for row in heat:
-        if row.overall != Verdict.ABOVE or row.model not in active_models:
+        if row.overall != Verdict.ABOVE:
             continue
         above = [DIMENSION_LABEL[c.dimension].lower() for c in row.cells if c.verdict == Verdict.ABOVE]
+        if row.model not in active_models:
+            closed.append(_closed_exposure(row, above, month))
+            continue
         risk = risk_of.get(row.model)
         advice = next(
             (i.row.recommendation for i in month.incidents or () if row.model in i.models and i.row.recommendation
@@ -1518,17 +1617,69 @@ def _decisions(month: _Month, heat: Sequence[HeatRow], risks: Sequence[TopRisk])
                 )
             )
         elif not contained:
+            waiting = sum(row.model in i.models and i.active and i.contained_at is None for i in month.incidents or ())
+            state = (
+                "its incident is not yet contained"
+                if waiting == 1
+                else f"{waiting} of its incidents are not yet contained"
+                if waiting
+                else "its incidents are not yet resolved"
+            )
             out.append(
                 Decision(
                     "accept",
                     f"Accept a risk above appetite, or act: {row.model}",
-                    f"{row.model} ({row.risk_tier} risk) is above appetite on {', '.join(above)} and its incident "
-                    "is not yet contained.",
+                    f"{row.model} ({row.risk_tier} risk) is above appetite on {', '.join(above)} and {state}.",
                     "accept the risk for one more month with a dated plan, or suspend the model",
                 )
             )
+    out.extend(closed)
     out.extend(_report_decisions(month))
     return tuple(out)
+
+
+def _closed_exposure(row: HeatRow, above: Sequence[str], month: _Month) -> Decision:
+    """The decision on a model above appetite with no incident still active: accept the month's exposure as
+    closed, or order a review of what put it there (the nights it went unchecked, the deadlines missed, the
+    nights counted against it)."""
+    cells = {c.dimension: c for c in row.cells}
+    facts = month.models.get(row.model)
+    reviews = []
+    for dimension in _above_dimensions(row):
+        cell = cells[dimension]
+        if dimension == "operations":
+            unchecked = len(facts.unmonitored) if facts is not None else 0
+            missed = sum(i.response_failed(month.as_of) for i in _touching(month.incidents or (), row.model))
+            if unchecked:
+                reviews.append(f"why it went unmonitored {plural(unchecked, 'night')}")
+            if missed:
+                reviews.append(f"why {plural(missed, 'incident')} missed a deadline")
+        else:
+            reviews.append(f"the {plural(cell.measure or 0, 'night')} of {DIMENSION_LABEL[dimension].lower()}")
+    counted = [c for c in row.cells if c.verdict == Verdict.ABOVE]
+    what = (
+        counted[0].text
+        if len(counted) == 1
+        else "; ".join(f"{DIMENSION_LABEL[c.dimension].lower()}: {c.text}" for c in counted)
+    )
+    return Decision(
+        "accept",
+        f"Accept a risk above appetite, or act: {row.model}",
+        f"{row.model} ({row.risk_tier} risk) is above appetite on {', '.join(above)} ({what}), with no incident "
+        "still active.",
+        f"accept the month's exposure as closed, or order a review of {_and(reviews) or 'what put it there'}",
+    )
+
+
+def _above_dimensions(row: HeatRow) -> list[str]:
+    return [c.dimension for c in row.cells if c.verdict == Verdict.ABOVE]
+
+
+def _and(parts: Sequence[str]) -> str:
+    """``a``, ``a and b``, ``a, b and c``."""
+    if len(parts) <= 1:
+        return "".join(parts)
+    return ", ".join(parts[:-1]) + " and " + parts[-1]
 
 
 def _report_decisions(month: _Month) -> list[Decision]:
@@ -1629,8 +1780,17 @@ def _verdict(heat: Sequence[HeatRow], decisions: Sequence[Decision], month: _Mon
             else "no incident was contained or past its recovery deadline yet"
         )
         recovered = int(figures.shown.get("recovered", "0"))
+        recovered_late = int(figures.shown.get("recovered_late", "0"))
+        aside = []
         if recovered:
-            contained += f" ({recovered} more went away by themselves)"
+            aside.append(f"{recovered} more went away by {'itself' if recovered == 1 else 'themselves'}")
+        if recovered_late:
+            aside.append(
+                f"{recovered_late} of the late went away by {'itself' if recovered_late == 1 else 'themselves'} "
+                "after the deadline"
+            )
+        if aside:
+            contained += f" ({'; '.join(aside)})"
         lines.append(f"How we responded: {raised}; {contained}.")
     else:
         lines.append("The incident database was not read: incidents and response times are not shown.")
@@ -1727,7 +1887,7 @@ def board_summary(
         top_risks=tuple(risks),
         other_risks=others,
         response=_response_times(current, fleet) if current.incidents is not None else (),
-        exposure=_exposure(current, heat),
+        exposure=_exposure(current, heat, fleet),
         nist=_nist(current, fleet, session),
         notes=tuple(notes),
     )

@@ -427,12 +427,17 @@ def test_only_containment_counts_as_contained_and_self_recovery_is_shown_apart(w
     # the median over 1, 10, 80 (contained) and 382 (#5, still running: a lower bound) is (10 + 80) / 2
     # (exact: #5's true time can only be longer, it stays above the middle)
     assert high.median_contain_hours == 45.0 and not high.median_contain_at_least
+    # the three parts add up to the 6: 3 contained, 1 not contained so far, 2 went away by themselves (#3 in
+    # time; #4 after its deadline, which the late column counts and says)
+    assert high.recovered_late == 1
     assert high.contain_shown == "30 h on average over 3 of 6 contained; median 45 h counting the 1 not " \
-        "contained so far"  # fmt: skip
+        "contained so far; 2 went away by themselves (1 after their deadline, counted late)"  # fmt: skip
+    assert high.in_time + high.late + high.running + high.recovered == high.incidents == 6
     assert (
-        "2 of 5 incidents due were contained within their recovery target (1 more went away by themselves)"
-        in view.verdict.lines[1]
+        "2 of 5 incidents due were contained within their recovery target (1 more went away by itself; 1 of the "
+        "late went away by itself after the deadline)" in view.verdict.lines[1]
     )
+    assert '3<br><span class="small">of which 1 went away by itself after the deadline</span>' in render_board(view)
 
 
 def test_time_to_detect_is_a_median_with_problems_seen_in_outcomes_apart(world: dict[str, Any]) -> None:
@@ -542,3 +547,123 @@ def test_the_page_speaks_to_the_board_not_in_the_monitorings_words(world: dict[s
     assert "tonight" not in html and "In the monitoring's words" not in html
     assert "(precision)" not in html and "the share of the cases it flags that are real" in html
     assert "judged by a jurisdiction-specific policy" in html
+
+
+def test_a_night_of_broken_data_counts_under_data_quality_not_against_the_models_accuracy(
+    world: dict[str, Any],
+) -> None:
+    """credit's 10-02 batch fails a critical expectation and its estimated ROC AUC breaks the SLA: a data
+    quality night, not a performance one. healthy's 10-03 batch was quarantined, its SLA finding likewise left
+    out. credit's 10-04 breach, on clean data, counts. So: performance 1 night for credit, 0 for healthy;
+    within their service level 1 of 2 (healthy; credit breached on 10-04). Counting every night, it would be
+    credit 2 nights, healthy 1, and 0 of 2 within."""
+    from govern.respond.db import QuarantinedBatch
+
+    sla = finding("performance.estimated_roc_auc", "roc_auc", 0.60, 0.70)
+    critical = finding("data_quality.critical_expectation", "expect_column_values_to_not_be_null(score)", 1.0, 0.0,
+                       "passes")  # fmt: skip
+    broken = ef.validation(ef.expectation(column="score", critical=True, unexpected_fraction=1.0))
+
+    def results(night: str) -> dict[str, ModelNightResult]:
+        out = {"credit": _result("credit", night, estimated=0.80), "healthy": _result("healthy", night, estimated=0.85)}
+        if night == "2026-10-02":
+            out["credit"] = _result("credit", night, critical, sla, estimated=0.60, validation=broken)
+        if night == "2026-10-03":
+            out["healthy"] = _result("healthy", night, sla, estimated=0.60)
+        if night == "2026-10-04":
+            out["credit"] = _result("credit", night, sla, estimated=0.60)
+        return out
+
+    for night in OCTOBER:
+        for name in world["fleet"].models:
+            world["store"].write_result(results(night).get(name) or _result(name, night))
+    with world["db"].session() as session:
+        session.add(QuarantinedBatch(model="healthy", night="2026-10-03", at=at_of("2026-10-03"), by="govern",
+                                     reason="bad data"))  # fmt: skip
+    view = _summary(world, as_of=READ_AT)
+    cells = {r.model: {c.dimension: c.measure for c in r.cells} for r in view.heatmap}
+    assert cells["credit"]["performance"] == 1 and cells["credit"]["data_quality"] == 1
+    assert cells["healthy"]["performance"] == 0
+    within = _kri(view, "within_sla")
+    assert within.value == pytest.approx(1 / 2) and within.shown == "1 of 2 models (50 %)"
+    assert "counts under data quality, not against the model's accuracy" in within.meaning
+
+
+def _notify(world: dict[str, Any], *rows: tuple[str, dt.datetime | None]) -> None:
+    """Notifications of incident #1 (status, delivered_at), written when it opened."""
+    from sqlalchemy import select
+
+    from govern.respond.db import IncidentEvent, Notification
+
+    with world["db"].session() as session:
+        opened = session.scalars(select(IncidentEvent).where(IncidentEvent.incident_id == 1)).first()
+        assert opened is not None
+        for number, (status, delivered_at) in enumerate(rows):
+            session.add(
+                Notification(incident_id=1, event_id=opened.id, channel=f"ops{number}", recipients=[], title="t",
+                             body="b", payload={}, status=status, attempts=1, created_at=OPENED,
+                             delivered_at=delivered_at)
+            )  # fmt: skip
+
+
+def test_undelivered_notifications_are_shown_and_listed_among_what_did_not_work(world: dict[str, Any]) -> None:
+    """Five notifications of one incident, read at 10-11 02:00: one delivered an hour after, one delivered only
+    on 10-21 (still pending then), two abandoned, one pending: 1 of 5 delivered."""
+    _log(world, {})
+    _notify(world, ("delivered", OPENED + HOUR), ("delivered", at_of("2026-10-20")), ("abandoned", None),
+            ("abandoned", None), ("pending", None))  # fmt: skip
+    view = _summary(world, as_of=at_of("2026-10-10"))
+    (control,) = [c for f in view.nist for c in f.controls if c.name == "Notifications delivered"]
+    assert control.count == 1 and control.shown == "1 of 5 (2 abandoned, 2 pending)"
+    (risk,) = view.top_risks
+    assert risk.bowtie is not None
+    assert "4 notifications not delivered (2 abandoned, 2 pending): the people concerned were not told" in (
+        risk.bowtie.gaps
+    )
+    html = render_board(view)
+    assert ">1 of 5 (2 abandoned, 2 pending)</td>" in html and "4 notifications not delivered" in html
+
+
+def test_a_report_deadline_counts_only_under_the_jurisdiction_whose_policy_set_it(world: dict[str, Any]) -> None:
+    """credit serves the EU and the US and is judged by the EU AI Act's policy: its Article 73 deadline counts
+    under EU, not US (though the incident touches a US model)."""
+    from govern.config import PolicyConfig
+
+    fleet = world["fleet"]
+    models = dict(fleet.models)
+    models["credit"] = models["credit"].model_copy(
+        update={"jurisdictions": ["EU", "US"], "policies": [*models["credit"].policies, "eu_ai_act_high_risk"]}
+    )
+    policies = {**fleet.policies, "eu_ai_act_high_risk": PolicyConfig(name="eu_ai_act_high_risk",
+                                                                      jurisdictions=["EU"])}  # fmt: skip
+    world["fleet"] = dataclasses.replace(fleet, models=models, policies=policies, effective={})
+    _log(world, {"report_due": dt.datetime(2026, 10, 18, 2, tzinfo=dt.UTC)})
+    exposure = {e.jurisdiction: e for e in _summary(world).exposure}
+    assert {p: (e.models, e.with_incident, e.serious, e.report_deadlines) for p, e in exposure.items()} == {
+        "(everywhere)": (7, 0, 0, 0),
+        "EU": (1, 1, 1, 1),
+        "US": (1, 1, 1, 0),
+    }
+
+
+def test_a_model_above_appetite_with_no_incident_active_is_still_a_decision(world: dict[str, Any]) -> None:
+    """Read after the month, every model went unchecked 27 nights (above appetite); credit's one incident was
+    fixed by a person. Each is an accept-or-act decision: accept the exposure as closed, or order a review."""
+    _log(world, {"status": "resolved", "events": [("resolved", OPENED + HOUR, "Ada", {"note": "fixed"})]})
+    view = _summary(world)
+    accepts = {d.title.rsplit(": ", 1)[1]: d for d in view.decisions if d.kind == "accept"}
+    assert set(accepts) == set(world["fleet"].models)
+    credit = accepts["credit"]
+    assert credit.why == (
+        "credit (high risk) is above appetite on operations & incidents (27 nights unchecked; no deadline missed), "
+        "with no incident still active."
+    )
+    assert credit.options == "accept the month's exposure as closed, or order a review of why it went unmonitored " \
+        "27 nights"  # fmt: skip
+
+
+def test_the_decision_counts_the_incidents_not_yet_contained(world: dict[str, Any]) -> None:
+    _log(world, {}, {"check": "performance.realized_roc_auc"})
+    view = _summary(world)
+    (credit,) = [d for d in view.decisions if d.title.endswith(": credit")]
+    assert credit.why.endswith("and 2 of its incidents are not yet contained.")
