@@ -683,10 +683,10 @@ _SLUG_KEPT = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz012
 
 def _slug(version: str) -> str:
     """The file name of a version's card: the version itself when it is plain (letters, digits, ``.`` and ``-``,
-    starting with a letter or digit, no ``..``, not ending with ``.``: every registry version number), else ``v_`` and the version
-    with each byte of its UTF-8 but letters, digits and ``-`` written ``_xx`` (hex): "a b" is ``v_a_20b``,
-    "a_b" ``v_a_5fb``. Never two versions one name (a plain name has no ``_``; an escape decodes back), so the
-    card of a version that stopped serving is never overwritten by another's."""
+    starting with a letter or digit, no ``..``, not ending with ``.``: every registry version number), else
+    ``v_`` and the version with each byte of its UTF-8 but letters, digits and ``-`` written ``_xx`` (hex):
+    "a b" is ``v_a_20b``, "a_b" ``v_a_5fb``. Never two versions one name (a plain name has no ``_``; an escape
+    decodes back), so the card of a version that stopped serving is never overwritten by another's."""
     if _PLAIN_VERSION.fullmatch(version) and ".." not in version and not version.endswith("."):
         return version
     return "v_" + "".join(chr(byte) if byte in _SLUG_KEPT else f"_{byte:02x}" for byte in version.encode("utf-8"))
