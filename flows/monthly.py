@@ -14,9 +14,8 @@ from typing import Any
 from prefect import flow, get_run_logger
 from prefect.runtime import flow_run
 
-from flows.nightly import DEFAULT_FLEET
-from govern.config import FleetConfig, load_fleet, parse
-from govern.errors import ConfigError
+from flows.nightly import DEFAULT_FLEET, run_timezone
+from govern.config import load_fleet
 from govern.reports.board import checked_month, default_month
 from tasks.reports import publish_board_artifact, publish_board_pages, summarise_month
 
@@ -27,13 +26,7 @@ MONTHLY_CRON = "0 6 1 * *"
 def _monthly_run_name() -> str:
     """``board-<YYYY-MM>``: the run named after the month it summarises, also when that is the default."""
     parameters = flow_run.get_parameters()
-    month = parameters.get("month")
-    if month is None:
-        try:
-            timezone = parse(FleetConfig, Path(parameters.get("fleet", DEFAULT_FLEET)).resolve()).timezone
-        except ConfigError:
-            timezone = "UTC"  # only for the name: the flow itself then fails on the same file, saying why
-        month = default_month(timezone, flow_run.get_scheduled_start_time())
+    month = parameters.get("month") or default_month(run_timezone(parameters), flow_run.get_scheduled_start_time())
     return f"board-{month}"
 
 

@@ -237,16 +237,19 @@ def default_night(timezone: str, scheduled: dt.datetime) -> str:
     return (scheduled.astimezone(zoneinfo.ZoneInfo(timezone)).date() - dt.timedelta(days=1)).isoformat()
 
 
+def run_timezone(parameters: dict[str, Any]) -> str:
+    """The time zone of the fleet a flow run was given (its ``fleet`` parameter), for the run's name; UTC when
+    the file cannot be read (the flow itself then fails on the same file, saying why)."""
+    try:
+        return parse(FleetConfig, Path(parameters.get("fleet", DEFAULT_FLEET)).resolve()).timezone
+    except ConfigError:
+        return "UTC"
+
+
 def _nightly_run_name() -> str:
     """``nightly-<night>``: the flow run named after the night it governs, also when the night is the default."""
     parameters = flow_run.get_parameters()
-    night = parameters.get("night")
-    if night is None:
-        try:
-            timezone = parse(FleetConfig, Path(parameters.get("fleet", DEFAULT_FLEET)).resolve()).timezone
-        except ConfigError:
-            timezone = "UTC"  # only for the name: the flow itself then fails on the same file, saying why
-        night = default_night(timezone, flow_run.get_scheduled_start_time())
+    night = parameters.get("night") or default_night(run_timezone(parameters), flow_run.get_scheduled_start_time())
     return f"nightly-{night}"
 
 

@@ -9,7 +9,6 @@ view, ``publish_board_pages`` writes ``board/<YYYY-MM>.html``, ``.json`` and ``.
 from __future__ import annotations
 
 import contextlib
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 from prefect import get_run_logger, task
@@ -18,6 +17,7 @@ from prefect.cache_policies import NO_CACHE
 
 from govern.errors import GovernanceError
 from govern.reports.board import BoardSummary, board_summary, publish_board
+from tasks.record import markdown_link
 
 if TYPE_CHECKING:
     from govern.config import Fleet
@@ -58,11 +58,6 @@ def publish_board_pages(store: ResultsStore, view: BoardSummary, pdf: bool = Tru
     return publish_board(store, view, pdf=pdf)
 
 
-def _link(location: str) -> str:
-    target = location if "://" in location else Path(location).as_uri()
-    return f"[{location}]({target.replace(' ', '%20').replace(')', '%29')})"
-
-
 def board_markdown(view: BoardSummary, pages: list[str]) -> str:
     """The board summary for a reader of the Prefect UI: the verdict, the decisions, links to the pages."""
     lines = [f"# Board summary, {view.month_name}: {view.verdict.level} appetite", "", view.verdict.headline, ""]
@@ -70,7 +65,7 @@ def board_markdown(view: BoardSummary, pages: list[str]) -> str:
     if view.decisions:
         lines += ["", "Decisions asked of the board:", ""]
         lines += [f"{n}. {d.title}" for n, d in enumerate(view.decisions, start=1)]
-    lines += ["", "Pages:", ""] + [f"- {_link(p)}" for p in pages]
+    lines += ["", "Pages:", ""] + [f"- {markdown_link(p)}" for p in pages]
     return "\n".join(lines) + "\n"
 
 

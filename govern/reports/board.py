@@ -61,9 +61,16 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
 from govern.reports.appetite import DIMENSIONS, RiskAppetite, Verdict
-from govern.reports.render import ReportError, plural
-from govern.reports.views import SEV_RANK, action_status, action_summary, as_dict, replay_incident
-from govern.reports.views import _worst_sev as worst_sev  # the one ranking of SEVs (views keeps it private)
+from govern.reports.render import ReportError
+from govern.reports.views import (
+    SEV_RANK,
+    action_status,
+    action_summary,
+    as_dict,
+    plural,
+    replay_incident,
+    worst_sev,
+)
 from govern.results import ModelNightResult
 from govern.rulebook import check_spec
 

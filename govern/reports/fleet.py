@@ -30,6 +30,7 @@ from urllib.parse import quote
 
 from govern.readout import HistoryLine
 from govern.reports.views import (
+    SEV_RANK,
     WINDOW_NIGHTS,
     Banner,
     IncidentView,
@@ -38,7 +39,9 @@ from govern.reports.views import (
     history_lines,
     incident_views,
     owner_report,
+    plural,
     window_nights,
+    worst_sev,
 )
 
 if TYPE_CHECKING:
@@ -57,7 +60,7 @@ STATUS_WORDS: dict[Status, str] = {
     "watch": "to watch",
     "ok": "OK",
 }
-SEVS = ("SEV1", "SEV2", "SEV3", "SEV4")
+SEVS = tuple(SEV_RANK)
 TIER_ORDER = {"low": 0, "medium": 1, "high": 2, "critical": 3}
 
 
@@ -360,11 +363,6 @@ def _rank(status: Status, sev: str | None) -> int:
     return {"error": 5, "missing": 6, "watch": 7, "ok": 8}[status]
 
 
-def _worst(sevs: Iterable[str]) -> str | None:
-    known = [s for s in sevs if s in SEVS]
-    return min(known, key=SEVS.index) if known else None
-
-
 def _by_sev(sevs: Iterable[str | None]) -> tuple[tuple[str, int], ...]:
     counts = Counter(s for s in sevs if s is not None)
     return tuple((s, counts[s]) for s in sorted(counts, key=lambda s: (SEVS.index(s) if s in SEVS else 99, s)))
@@ -447,7 +445,7 @@ def _unreported_row(
     live = _live(found or ())
     sev = None
     if live:
-        status, sev = "incident", _worst(i.sev for i in live)
+        status, sev = "incident", worst_sev(i.sev for i in live)
         worst = live[0]
         more = f" and {len(live) - 1} more" if len(live) > 1 else ""
         headline = f"{why}; incident #{worst.id} ({worst.status}): {worst.title}{more}"
@@ -563,10 +561,6 @@ def _feed_incidents(
     )
 
 
-def _plural(n: int, word: str) -> str:
-    return f"{n} {word}{'' if n == 1 else 's'}"
-
-
 def _verdict(
     rows: Sequence[FleetRow],
     counts: Mapping[Status, int],
@@ -579,7 +573,7 @@ def _verdict(
         return "The fleet has no models."
     attention = len(rows) - counts.get("ok", 0)
     if attention == 0:
-        sentence = f"All {_plural(len(rows), 'model')} OK" if len(rows) > 1 else "The model is OK"
+        sentence = f"All {plural(len(rows), 'model')} OK" if len(rows) > 1 else "The model is OK"
     else:
         parts = []
         for status in STATUSES[:-1]:
@@ -592,7 +586,7 @@ def _verdict(
             parts.append(part)
         ok = counts.get("ok", 0)
         sentence = (
-            f"{_plural(attention, 'model')} need{'s' if attention == 1 else ''} attention: {', '.join(parts)}; "
+            f"{plural(attention, 'model')} need{'s' if attention == 1 else ''} attention: {', '.join(parts)}; "
             + (f"{ok} OK" if ok else "none OK")
         )
     if feeds:
@@ -607,7 +601,7 @@ def _verdict(
 def _fleet_banner(rows: Sequence[FleetRow], feeds: Sequence[FeedIncident], verdict: str) -> Banner:
     incident_sevs = [r.sev for r in rows if r.status == "incident" and r.sev] + [f.incident.sev for f in feeds]
     if any(r.status == "incident" for r in rows) or feeds:
-        return Banner("incident", _worst(incident_sevs), verdict)
+        return Banner("incident", worst_sev(incident_sevs), verdict)
     if any(r.status != "ok" for r in rows) or not rows:
         return Banner("watch", None, verdict)
     return Banner("ok", None, verdict)

@@ -116,19 +116,6 @@ def read_model_night(
     return read
 
 
-def read_histories(
-    store: ResultsStore, models: Sequence[str], night: str, *, session: Session | None = None
-) -> dict[str, list[HistoryLine]]:
-    """Each model's history over the 30 nights ending with ``night``, quarantined nights marked (for the
-    benchmark and for callers that need only the histories)."""
-    quarantined: dict[str, set[str]] = {}
-    if session is not None:
-        from govern.respond.containment import quarantined_nights
-
-        quarantined = {m: quarantined_nights(session, m) for m in models}
-    return {m: history_lines(store, m, night, quarantined=quarantined.get(m, ()), unreadable=[]) for m in models}
-
-
 def publish_night(
     fleet: Fleet,
     night: str,

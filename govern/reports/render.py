@@ -25,7 +25,7 @@ from markupsafe import Markup
 
 from govern.errors import GovernanceError
 from govern.reports import svg
-from govern.reports.views import OwnerReport
+from govern.reports.views import OwnerReport, plural
 
 if TYPE_CHECKING:
     from jinja2 import Environment
@@ -83,11 +83,6 @@ def signed_pct(value: float | None, digits: int = 1) -> str:
 def thousands(value: int | None) -> str:
     """A count with thousands separators."""
     return "\u2013" if value is None else f"{value:,}"
-
-
-def plural(n: int, word: str, many: str | None = None) -> str:
-    """ "1 finding", "3 findings"."""
-    return f"{n} {word if n == 1 else (many or word + 's')}"
 
 
 _MD_SPECIAL = re.compile(r"([\\`*_\[\]|#~])")

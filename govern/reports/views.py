@@ -1270,13 +1270,15 @@ class OwnerReport:
     links: Links
 
 
-def _worst_sev(sevs: Iterable[str]) -> str | None:
+def worst_sev(sevs: Iterable[str]) -> str | None:
+    """The most severe of ``sevs`` (unknown ones ignored), None when there is none."""
     found = [s for s in sevs if s in SEV_RANK]
     return min(found, key=SEV_RANK.__getitem__) if found else None
 
 
-def _plural(n: int, word: str) -> str:
-    return f"{n} {word}{'' if n == 1 else 's'}"
+def plural(n: int, word: str, many: str | None = None) -> str:
+    """ "1 finding", "3 findings" (also the templates' ``plural`` filter)."""
+    return f"{n} {word if n == 1 else (many or word + 's')}"
 
 
 def _num(value: float | None, digits: int = 3) -> str:
@@ -1294,7 +1296,7 @@ def incident_line(incident: IncidentView, result: ModelNightResult) -> str:
 
 def _banner(result: ModelNightResult, live: Sequence[IncidentView], quarantined: bool) -> Banner:
     if live:
-        sev = _worst_sev(i.sev for i in live)
+        sev = worst_sev(i.sev for i in live)
         # of the worst SEV, the one that waits most on people: open before acknowledged before contained
         worst = min(
             (i for i in live if i.sev == sev), key=lambda i: (_STATUS_ORDER.get(i.status, 9), not i.fired_tonight, i.id)
@@ -1307,12 +1309,12 @@ def _banner(result: ModelNightResult, live: Sequence[IncidentView], quarantined:
         return Banner("watch", None, "Tonight's batch was refused: its feed is disabled")
     if result.status == "findings":
         top = max(result.findings, key=lambda f: f.severity.rank)
-        return Banner("watch", None, f"{_plural(len(result.findings), 'finding')}, the worst {top.severity.value}")
+        return Banner("watch", None, f"{plural(len(result.findings), 'finding')}, the worst {top.severity.value}")
     if result.status == "error":
-        return Banner("watch", None, f"{_plural(len(result.errors), 'stage')} could not run: the checks are incomplete")
+        return Banner("watch", None, f"{plural(len(result.errors), 'stage')} could not run: the checks are incomplete")
     if quarantined:
         return Banner("watch", None, "Tonight's batch was quarantined: it does not count as the model's history")
-    return Banner("watch", None, f"No finding, but {_plural(len(result.not_judged), 'check')} got no verdict")
+    return Banner("watch", None, f"No finding, but {plural(len(result.not_judged), 'check')} got no verdict")
 
 
 def _what_happened(result: ModelNightResult, live: Sequence[IncidentView]) -> str:
@@ -1339,7 +1341,7 @@ def _what_happened(result: ModelNightResult, live: Sequence[IncidentView]) -> st
     tonight = [i for i in live if i.fired_tonight]
     incident = f" It is incident #{tonight[0].id} ({tonight[0].sev}, {tonight[0].status})." if tonight else ""
     return (
-        f"{_plural(len(result.findings), 'finding')} on tonight's {rows}{version}"
+        f"{plural(len(result.findings), 'finding')} on tonight's {rows}{version}"
         + (f" ({blame})" if blame else "")
         + f"; the worst ({worst.severity.value}): {worst.message}.{incident}"
     )
@@ -1360,7 +1362,7 @@ def _how_sure(result: ModelNightResult) -> str:
     if e.bad_data:
         sentence += " Tonight's figures rest on data that failed a critical check: treat them with caution."
     if result.not_judged:
-        sentence += f" {_plural(len(result.not_judged), 'check')} got no verdict."
+        sentence += f" {plural(len(result.not_judged), 'check')} got no verdict."
     return sentence
 
 
@@ -1537,6 +1539,7 @@ __all__ = [
     "incident_views",
     "owner_report",
     "owner_report_from_store",
+    "plural",
     "replay_incident",
     "suppressed_groups",
 ]
