@@ -149,10 +149,13 @@ def test_the_overview_accounts_for_every_model_every_night(demo: DemoRun) -> Non
             assert (row["status"], row["sev"]) == (report["banner"]["level"], report["banner"]["sev"])
 
 
-def _open(chromium: Browser, path: Path, shot: str, *, expect: list[str]) -> str:
+def _open(chromium: Browser, path: Path, shot: str, *, badge: str, expect: list[str]) -> str:
+    """The page in Chromium: no problem, the banner visible with ``badge`` on it, a screenshot not blank, and
+    each of ``expect`` in its text (returned)."""
     with chromium.open(path, shot=shot) as opened:
         assert opened.problems == [], f"{path}: {opened.problems}"
         assert opened.page.locator("#banner").is_visible()
+        assert opened.page.locator("#banner .badge").inner_text().strip() == badge
         text = str(opened.page.inner_text("body"))
         assert opened.screenshot is not None and not_blank(opened.screenshot) > 0.02
     for words in expect:
@@ -164,16 +167,21 @@ def test_each_kind_of_page_renders_in_a_browser_with_its_verdict_and_the_planted
     demo: DemoRun, chromium: Browser
 ) -> None:
     loan = next(i for i in INCIDENTS if i.model == "loan_approval_us")
-    night = loan.detect_by.isoformat()
-    _open(chromium, demo.month_runs / night / "reports" / "loan_approval_us.html", "owner-report-incident",
-          expect=["INCIDENT SEV2", "annual_income", "Data validation", "Drift", "Fairness"])  # fmt: skip
-    _open(chromium, demo.month_runs / night / "reports" / "churn_telecom.html", "owner-report-ok", expect=["OK"])
-    _open(
-        chromium, demo.month_runs / night / "index.html", "fleet-overview", expect=["loan_approval_us", "INCIDENT SEV2"]
-    )
-    _open(chromium, demo.month_runs / "cards" / "credit_default_pd.html", "model-card", expect=["credit_default_pd"])
-    _open(chromium, demo.month_runs / "board" / f"{MONTH}.html", "board-summary",
-          expect=[i.model for i in INCIDENTS] + ["credit_bureau"])  # fmt: skip
+    night, runs = loan.detect_by.isoformat(), demo.month_runs
+    loan_ids = sorted(_incident_ids(demo, model=loan.model))
+    _open(chromium, runs / night / "reports" / "loan_approval_us.html", "owner-report-incident", badge="INCIDENT SEV2",
+          expect=[f"Incident #{loan_ids[0]}", "annual_income", "Data validation", "Drift", "Fairness"])  # fmt: skip
+    _open(chromium, runs / night / "reports" / "churn_telecom.html", "owner-report-ok", badge="OK",
+          expect=["Every check in force was made and passed"])  # fmt: skip
+    _open(chromium, runs / night / "index.html", "fleet-overview", badge="INCIDENT SEV1", expect=["loan_approval_us"])
+    with chromium.open(runs / night / "index.html") as opened:  # the planted incident in its model's row
+        row = opened.page.locator('#fleet tr[data-model="loan_approval_us"]')
+        assert row.is_visible() and "INCIDENT SEV2" in row.inner_text()
+    _open(chromium, runs / "cards" / "credit_default_pd.html", "model-card", badge="OK",
+          expect=["after version 3 (a rollback)"])  # fmt: skip
+    board = _open(chromium, runs / "board" / f"{MONTH}.html", "board-summary", badge="ABOVE APPETITE", expect=[])
+    top = board[board.index("Top risks") : board.index("Models against the risk appetite")]
+    assert all(words in top for words in [i.model for i in INCIDENTS] + ["credit_bureau"]), top
 
 
 def test_the_overview_sorts_and_filters_with_javascript_and_is_complete_without(
